@@ -1,0 +1,36 @@
+# The two commands a new user needs are `make run` and `make test`; everything else is for
+# developers. Each target runs scripts/bootstrap first, which installs only what is missing.
+PRESET ?= release
+BUILD_DIR := build/$(PRESET)
+JOBS ?= $(shell nproc)
+
+.PHONY: all bootstrap configure build run test bench format clean
+
+all: build
+
+bootstrap:
+	@scripts/bootstrap
+
+configure: bootstrap
+	@cmake --preset $(PRESET) >/dev/null
+
+build: configure
+	@cmake --build --preset $(PRESET) -j $(JOBS)
+	@ln -sfn $(PRESET)/progressd build/progressd
+	@ln -sfn $(PRESET)/progressctl build/progressctl
+
+run: build
+	@mkdir -p data
+	./build/progressd --host 127.0.0.1 --port 3000 --store sqlite:./data/progress.db
+
+test: build
+	@ctest --preset $(PRESET) -j $(JOBS)
+
+bench: build
+	bench/run
+
+format:
+	@git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
+
+clean:
+	rm -rf build

@@ -1,0 +1,129 @@
+#include "api/progress_api.hpp"
+
+#include "model/json_text.hpp"
+#include "model/serialize.hpp"
+#include "model/text_encoding.hpp"
+#include "model/validation.hpp"
+
+#include <spdlog/spdlog.h>
+
+namespace progressd::api {
+namespace {
+
+using boost::beast::http::field;
+using boost::beast::http::verb;
+namespace net = boost::asio;
+
+// Parses a request body as JSON after decoding its charset (see model/text_encoding.hpp).
+std::variant<boost::json::value, model::json_syntax_error> parse_body(const http::request& req) {
+    const std::string_view content_type = req[field::content_type];
+    if (auto decoded = model::to_utf8_text(req.body(), content_type)) {
+        return model::parse_json(*decoded);
+    }
+    return model::parse_json(req.body());
+}
+
+// {"success":true,"sessionId":…} and, for a log append, "totalErrors".
+std::string success_body(std::string_view session_id, std::optional<std::uint64_t> total_errors) {
+    std::string body = R"({"success":true,"sessionId":)";
+    model::append_json_string(body, session_id);
+    if (total_errors) {
+        body += R"(,"totalErrors":)";
+        body += std::to_string(*total_errors);
+    }
+    body += '}';
+    return body;
+}
+
+}  // namespace
+
+progress_api::progress_api(store::store& store, api_options options)
+    : store_(store), options_(options) {}
+
+net::awaitable<http::reply> progress_api::handle(const http::route& r, const http::request& req) {
+    const verb method = req.method();
+    if (method == verb::options) co_return http::json_reply("{}");
+    switch (r.target) {
+        case http::endpoint::healthz:
+            co_return http::json_reply(R"({"status":"ok"})");
+        case http::endpoint::readyz:
+            co_return co_await readiness();
+        case http::endpoint::progress:
+            if (method == verb::post) co_return co_await post_progress(r.session_id, req);
+            co_return co_await get_progress(r.session_id);
+        case http::endpoint::progress_log:
+            if (method == verb::post) co_return co_await post_log(r.session_id, req);
+            co_return co_await get_log(r.session_id);
+    }
+    co_return http::error_reply(404, "Not found");
+}
+
+net::awaitable<http::reply> progress_api::get_progress(std::string session_id) {
+    auto stored = co_await store_.get(std::move(session_id));
+    if (stored) co_return http::json_reply(std::move(stored->json));
+    if (stored.error() == store_errc::not_found) {
+        co_return http::error_reply(404, "Session not found");
+    }
+    co_return http::store_failure_reply("Failed to retrieve progress", stored.error());
+}
+
+net::awaitable<http::reply> progress_api::post_progress(std::string session_id,
+                                                        const http::request& req) {
+    auto parsed = parse_body(req);
+    if (auto* syntax_error = std::get_if<model::json_syntax_error>(&parsed)) {
+        co_return http::invalid_json_reply(*syntax_error);
+    }
+    auto validated = model::validate_progress(std::get<boost::json::value>(parsed));
+    if (auto* issues = std::get_if<model::issue_list>(&validated)) {
+        co_return http::validation_reply("Invalid progress data", *issues);
+    }
+    const auto& progress = std::get<model::progress>(validated);
+    if (progress.session_id != session_id) co_return http::error_reply(400, "Session ID mismatch");
+
+    auto version = co_await store_.put(session_id, model::to_json(progress), options_.ttl);
+    if (!version) co_return http::store_failure_reply("Failed to store progress", version.error());
+    co_return http::json_reply(success_body(session_id, std::nullopt));
+}
+
+net::awaitable<http::reply> progress_api::get_log(std::string session_id) {
+    auto entries = co_await store_.get_log(std::move(session_id));
+    if (!entries) {
+        co_return http::store_failure_reply("Failed to retrieve error log", entries.error());
+    }
+    std::size_t size = 16;
+    for (const auto& e : *entries) size += e.size() + 1;
+    std::string body;
+    body.reserve(size);
+    body += R"({"errors":[)";
+    for (std::size_t i = 0; i < entries->size(); ++i) {
+        if (i > 0) body += ',';
+        body += (*entries)[i];
+    }
+    body += "]}";
+    co_return http::json_reply(std::move(body));
+}
+
+net::awaitable<http::reply> progress_api::post_log(std::string session_id,
+                                                   const http::request& req) {
+    auto parsed = parse_body(req);
+    if (auto* syntax_error = std::get_if<model::json_syntax_error>(&parsed)) {
+        co_return http::invalid_json_reply(*syntax_error);
+    }
+    auto validated = model::validate_log_entry(std::get<boost::json::value>(parsed));
+    if (auto* issues = std::get_if<model::issue_list>(&validated)) {
+        co_return http::validation_reply("Invalid error log entry", *issues);
+    }
+    auto total = co_await store_.append_log(
+        session_id, model::to_json(std::get<model::log_entry>(validated)), options_.ttl);
+    if (!total) co_return http::store_failure_reply("Failed to append to error log", total.error());
+    co_return http::json_reply(success_body(session_id, *total));
+}
+
+net::awaitable<http::reply> progress_api::readiness() {
+    const auto ready = co_await store_.ping();
+    if (ready) co_return http::json_reply(R"({"status":"ready"})");
+    spdlog::warn("not ready: store answered '{}'", ready.error().message());
+    co_return http::store_failure_reply("Store not ready", ready.error());
+}
+
+}  // namespace progressd::api

@@ -1,0 +1,35 @@
+// The Progress Tracking API, route by route: decode the body, validate it, call the store, and
+// answer exactly as the original Next.js handlers did (plus the documented improvements).
+#pragma once
+
+#include "http/request_handler.hpp"
+#include "store/store.hpp"
+
+#include <chrono>
+
+namespace progressd::api {
+
+struct api_options {
+    std::chrono::seconds ttl{3600};  ///< time to live of progress and logs, refreshed by writes
+};
+
+class progress_api final : public http::request_handler {
+public:
+    progress_api(store::store& store, api_options options);
+
+    boost::asio::awaitable<http::reply> handle(const http::route& r,
+                                               const http::request& req) override;
+
+private:
+    boost::asio::awaitable<http::reply> get_progress(std::string session_id);
+    boost::asio::awaitable<http::reply> post_progress(std::string session_id,
+                                                      const http::request& req);
+    boost::asio::awaitable<http::reply> get_log(std::string session_id);
+    boost::asio::awaitable<http::reply> post_log(std::string session_id, const http::request& req);
+    boost::asio::awaitable<http::reply> readiness();
+
+    store::store& store_;
+    api_options options_;
+};
+
+}  // namespace progressd::api

@@ -1,0 +1,47 @@
+// progressd's command line and environment → one immutable config. Precedence, highest first:
+// flags, the process environment, .env.local, .env, defaults (the Next.js order for env files).
+// Nothing reads the environment after this.
+#pragma once
+
+#include "store/store_spec.hpp"
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace progressd::cli {
+
+struct config {
+    std::string host = "127.0.0.1";
+    unsigned short port = 3000;
+    store::store_spec store{store::store_spec::kind::sqlite, "./data/progress.db"};
+    std::string store_text = "sqlite:./data/progress.db";
+    std::chrono::seconds ttl{3600};
+    unsigned threads = 1;
+    std::size_t max_body_bytes = 64 * 1024;
+    std::string log_level = "info";
+    bool fsync = false;
+};
+
+/// What parse_options decided: run with `config`, or exit at once with `exit_code` after
+/// printing `message` (help and version to stdout, errors to stderr as one line).
+struct parse_outcome {
+    std::optional<cli::config> config;
+    int exit_code = 0;
+    std::string message;
+};
+
+/// Reads a variable of the process environment; injectable so tests need not touch the real one.
+using env_lookup = std::function<std::optional<std::string>(const std::string&)>;
+
+env_lookup process_environment();
+
+/// Parses `args` (without the program name). Env files are read from `working_dir`:
+/// `.env` and `.env.local`, or only the file named by --env-file (relative to `working_dir`).
+parse_outcome parse_options(const std::vector<std::string>& args, const env_lookup& environment,
+                            const std::string& working_dir, unsigned hardware_threads);
+
+}  // namespace progressd::cli

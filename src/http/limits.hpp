@@ -1,0 +1,23 @@
+// Every limit and timeout the HTTP layer enforces, in one place; main() fills them from options.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+
+namespace progressd::http {
+
+struct limits {
+    std::size_t max_body_bytes = 64 * 1024;
+    std::size_t max_header_bytes = 16 * 1024;  ///< request line and headers together
+    /// From the first byte of a request until its headers are complete (slow-header clients).
+    std::chrono::milliseconds header_timeout{std::chrono::seconds(10)};
+    /// Reading the body once the headers are in.
+    std::chrono::milliseconds body_timeout{std::chrono::seconds(30)};
+    /// A keep-alive connection with no request in progress is closed after this long.
+    std::chrono::milliseconds idle_timeout{std::chrono::seconds(60)};
+    std::chrono::milliseconds write_timeout{std::chrono::seconds(30)};
+    /// In-flight requests may finish for this long after SIGTERM before the process exits.
+    std::chrono::milliseconds shutdown_grace{std::chrono::milliseconds(4500)};
+};
+
+}  // namespace progressd::http

@@ -1,0 +1,47 @@
+// What a handler answers, and the one place where errors become HTTP statuses and JSON bodies
+// (STYLE.md §4). Every body is JSON; the session adds the CORS headers to all of them.
+#pragma once
+
+#include "model/issues.hpp"
+#include "model/json_text.hpp"
+
+#include <boost/system/error_code.hpp>
+
+#include <string>
+#include <string_view>
+
+namespace progressd::http {
+
+struct reply {
+    reply() = default;
+    reply(unsigned status_code, std::string json) : status(status_code), body(std::move(json)) {}
+
+    unsigned status = 200;
+    std::string body;            ///< JSON text
+    std::string_view allow;      ///< the Allow header of a 405, empty otherwise
+    bool close_connection = false;
+};
+
+/// 200 (or `status`) with `json` as the body.
+reply json_reply(std::string json, unsigned status = 200);
+
+/// `status` with {"error": message}, the shape of every error of the original app.
+reply error_reply(unsigned status, std::string_view message);
+
+/// 400 {"error":"Invalid JSON","details":[{"message":…,"position":…}]}.
+reply invalid_json_reply(const model::json_syntax_error& error);
+
+/// 400 {"error": message, "details": [Zod issues]}.
+reply validation_reply(std::string_view message, const model::issue_list& issues);
+
+/// 400 {"error":"Invalid session ID","details":[{"message": problem}]}.
+reply invalid_session_id_reply(std::string_view problem);
+
+/// A store failure while doing `action` (the original's message, e.g. "Failed to store
+/// progress"): 507 when storage is full, 503 otherwise, with the cause in words.
+reply store_failure_reply(std::string_view action, boost::system::error_code ec);
+
+/// 405 with the Allow header.
+reply method_not_allowed_reply(std::string_view allow);
+
+}  // namespace progressd::http

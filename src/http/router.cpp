@@ -1,0 +1,73 @@
+#include "http/router.hpp"
+
+#include "model/session_id.hpp"
+
+#include <boost/url/parse.hpp>
+
+#include <array>
+
+namespace progressd::http {
+namespace {
+
+namespace urls = boost::urls;
+using boost::beast::http::verb;
+
+// Deep enough for every route; a longer path is an unknown route without decoding it all.
+constexpr std::size_t max_route_segments = 5;
+
+}  // namespace
+
+std::variant<route, reply> match_route(std::string_view target) {
+    auto parsed = urls::parse_origin_form(target);
+    if (!parsed) parsed = urls::parse_absolute_uri(target);
+    if (!parsed) return error_reply(400, "Invalid request target");
+
+    std::array<std::string, max_route_segments> segments;
+    std::size_t count = 0;
+    for (const auto segment : parsed->encoded_segments()) {
+        if (count == max_route_segments) return error_reply(404, "Not found");
+        segments[count++] = segment.decode();
+    }
+    // One trailing slash is tolerated: "/api/progress/x/" is "/api/progress/x".
+    if (count > 1 && segments[count - 1].empty()) --count;
+
+    if (count == 1 && segments[0] == "healthz") return route{endpoint::healthz, {}};
+    if (count == 1 && segments[0] == "readyz") return route{endpoint::readyz, {}};
+
+    const bool progress_prefix = count >= 3 && segments[0] == "api" && segments[1] == "progress";
+    const bool is_progress = progress_prefix && count == 3;
+    const bool is_log = progress_prefix && count == 4 && segments[3] == "log";
+    if (!is_progress && !is_log) return error_reply(404, "Not found");
+
+    if (const auto problem = model::session_id_problem(segments[2])) {
+        return invalid_session_id_reply(*problem);
+    }
+    return route{is_log ? endpoint::progress_log : endpoint::progress, std::move(segments[2])};
+}
+
+bool is_allowed(endpoint e, verb method) {
+    switch (e) {
+        case endpoint::progress:
+        case endpoint::progress_log:
+            return method == verb::get || method == verb::head || method == verb::post ||
+                   method == verb::options;
+        case endpoint::healthz:
+        case endpoint::readyz:
+            return method == verb::get || method == verb::head;
+    }
+    return false;
+}
+
+std::string_view allowed_methods(endpoint e) {
+    switch (e) {
+        case endpoint::progress:
+        case endpoint::progress_log:
+            return "GET, HEAD, POST, OPTIONS";
+        case endpoint::healthz:
+        case endpoint::readyz:
+            return "GET, HEAD";
+    }
+    return "";
+}
+
+}  // namespace progressd::http

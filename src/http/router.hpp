@@ -1,0 +1,32 @@
+// Request target → endpoint. Paths are decoded one segment at a time with Boost.URL, so an
+// encoded "%2F" inside a session id stays inside that id (and is then refused by the id rule).
+#pragma once
+
+#include "http/response.hpp"
+
+#include <boost/beast/http/verb.hpp>
+
+#include <string>
+#include <string_view>
+#include <variant>
+
+namespace progressd::http {
+
+enum class endpoint { progress, progress_log, healthz, readyz };
+
+struct route {
+    endpoint target = endpoint::healthz;
+    std::string session_id;  ///< decoded; set for progress and progress_log
+};
+
+/// The endpoint that `target` (origin-form "/api/…" or absolute-form "http://h/api/…") names,
+/// or the error reply: 404 for an unknown path, 400 for an unparsable target or a bad session id.
+/// A query string is ignored. Example: match_route("/api/progress/a%20b/log") →
+/// route{progress_log, "a b"}.
+std::variant<route, reply> match_route(std::string_view target);
+
+/// Whether `method` is served by `e` (HEAD wherever GET is), and the Allow header for a 405.
+bool is_allowed(endpoint e, boost::beast::http::verb method);
+std::string_view allowed_methods(endpoint e);
+
+}  // namespace progressd::http

@@ -1,0 +1,158 @@
+#include "http/server.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+#include <thread>
+#include <vector>
+
+namespace progressd::http {
+namespace {
+namespace net = boost::asio;
+using net::ip::tcp;
+constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
+
+tcp::endpoint resolve_listen_endpoint(const listen_options& options) {
+    boost::system::error_code ec;
+    const auto address = net::ip::make_address(options.host == "localhost" ? "127.0.0.1" : options.host, ec);
+    if (ec) {
+        throw std::runtime_error("cannot listen on " + options.host + ": not an IP address (use e.g. 127.0.0.1 or 0.0.0.0)");
+    }
+    return {address, options.port};
+}
+}  // namespace
+
+server::server(const listen_options& options, const limits& limits, request_handler& handler)
+    : threads_(options.threads == 0 ? 1 : options.threads),
+      limits_(limits),
+      handler_(handler),
+      ioc_(static_cast<int>(threads_)),
+      acceptor_(ioc_),
+      signals_(ioc_, SIGINT, SIGTERM),
+      shutdown_deadline_(ioc_) {
+    const auto endpoint = resolve_listen_endpoint(options);
+    boost::system::error_code ec;
+    acceptor_.open(endpoint.protocol(), ec);
+    if (!ec) acceptor_.set_option(net::socket_base::reuse_address(true), ec);
+    if (!ec) acceptor_.bind(endpoint, ec);
+    if (!ec) acceptor_.listen(net::socket_base::max_listen_connections, ec);
+    if (ec) {
+        throw std::runtime_error("cannot listen on " + options.host + ":" +
+                                 std::to_string(options.port) + ": " + ec.message());
+    }
+}
+
+void server::run() {
+    net::co_spawn(ioc_, accept_loop(), net::detached);
+    wait_for_signal();
+    std::vector<std::thread> extra;
+    for (unsigned i = 1; i < threads_; ++i) extra.emplace_back([this] { ioc_.run(); });
+    ioc_.run();
+    for (auto& t : extra) t.join();
+}
+
+void server::stop() {
+    net::post(ioc_, [this] { begin_shutdown(); });
+}
+
+void server::wait_for_signal() {
+    signals_.async_wait([this](const boost::system::error_code& ec, int signal) {
+        if (ec) return;  // cancelled once shutdown has finished
+        if (stopping_) {
+            spdlog::warn("second signal {}: stopping now", signal);
+            ioc_.stop();
+            return;
+        }
+        spdlog::info("signal {}: shutting down", signal);
+        begin_shutdown();
+        wait_for_signal();
+    });
+}
+
+net::awaitable<void> server::accept_loop() {
+    while (!stopping_) {
+        auto [ec, socket] = co_await acceptor_.async_accept(net::make_strand(ioc_), use_tuple);
+        if (ec == net::error::operation_aborted) co_return;
+        if (ec) {
+            // EMFILE and friends: keep serving the connections we have and try again shortly.
+            spdlog::warn("accept failed: {}", ec.message());
+            net::steady_timer pause(ioc_, std::chrono::milliseconds(50));
+            co_await pause.async_wait(use_tuple);
+            continue;
+        }
+        start_session(std::move(socket));
+    }
+}
+
+void server::start_session(tcp::socket socket) {
+    boost::system::error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);
+    auto conn = std::make_shared<connection>(std::move(socket));
+    {
+        const std::lock_guard lock(connections_mutex_);
+        connections_.emplace(conn.get(), conn);
+    }
+    const connection* key = conn.get();
+    auto executor = conn->stream.get_executor();
+    net::co_spawn(executor, run_session(std::move(conn), session_context{handler_, limits_, stopping_}),
+                  [this, key](const std::exception_ptr& e) {
+                      if (e) {
+                          try {
+                              std::rethrow_exception(e);
+                          } catch (const std::exception& ex) {
+                              spdlog::error("connection ended by an exception: {}", ex.what());
+                          }
+                      }
+                      end_session(key);
+                  });
+}
+
+void server::end_session(const connection* conn) {
+    {
+        const std::lock_guard lock(connections_mutex_);
+        connections_.erase(conn);
+    }
+    if (stopping_) finish_if_drained();
+}
+
+void server::begin_shutdown() {
+    if (stopping_.exchange(true)) return;
+    boost::system::error_code ignored;
+    acceptor_.close(ignored);
+    shutdown_deadline_.expires_after(limits_.shutdown_grace);
+    shutdown_deadline_.async_wait([this](const boost::system::error_code& ec) {
+        if (ec) return;
+        spdlog::warn("shutdown grace period over: closing remaining connections");
+        ioc_.stop();
+    });
+    const std::lock_guard lock(connections_mutex_);
+    for (const auto& [key, weak] : connections_) {
+        if (auto conn = weak.lock()) {
+            // On the connection's strand: only an idle connection is interrupted; a busy one
+            // sees `stopping_` when its request is done.
+            net::post(conn->stream.get_executor(), [conn] {
+                if (conn->idle) conn->stream.socket().cancel();
+            });
+        }
+    }
+    net::post(ioc_, [this] { finish_if_drained(); });
+}
+
+void server::finish_if_drained() {
+    {
+        const std::lock_guard lock(connections_mutex_);
+        if (!connections_.empty()) return;
+    }
+    boost::system::error_code ignored;
+    signals_.cancel(ignored);
+    shutdown_deadline_.cancel();
+}
+
+}  // namespace progressd::http

@@ -1,0 +1,67 @@
+// The listener, the I/O threads and graceful shutdown.
+//
+// DESIGN. One io_context is run by `threads` threads; each accepted connection gets its own
+// strand, so a session's coroutine never runs on two threads at once. On SIGTERM or SIGINT the
+// acceptor closes, idle keep-alive connections are closed, and requests in flight finish (their
+// answer carries Connection: close). run() returns when the last connection is gone, or after
+// limits.shutdown_grace, or at a second signal, whichever comes first.
+#pragma once
+
+#include "http/limits.hpp"
+#include "http/request_handler.hpp"
+#include "http/session.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+namespace progressd::http {
+
+struct listen_options {
+    std::string host = "127.0.0.1";
+    unsigned short port = 3000;  ///< 0 picks a free port; see local_endpoint()
+    unsigned threads = 1;
+};
+
+class server {
+public:
+    /// Binds and listens. Throws std::runtime_error ("cannot listen on H:P: reason").
+    server(const listen_options& options, const limits& limits, request_handler& handler);
+
+    boost::asio::ip::tcp::endpoint local_endpoint() const { return acceptor_.local_endpoint(); }
+
+    /// Serves until shutdown completes; runs the I/O threads (the calling one included).
+    void run();
+
+    /// Starts a graceful shutdown, as SIGTERM does. Thread-safe.
+    void stop();
+
+private:
+    boost::asio::awaitable<void> accept_loop();
+    void start_session(boost::asio::ip::tcp::socket socket);
+    void end_session(const connection* conn);
+    void begin_shutdown();
+    void finish_if_drained();
+    void wait_for_signal();
+
+    unsigned threads_;
+    const limits& limits_;
+    request_handler& handler_;
+    boost::asio::io_context ioc_;
+    boost::asio::ip::tcp::acceptor acceptor_;
+    boost::asio::signal_set signals_;
+    boost::asio::steady_timer shutdown_deadline_;
+    std::atomic<bool> stopping_{false};
+
+    std::mutex connections_mutex_;
+    std::unordered_map<const connection*, std::weak_ptr<connection>> connections_;
+};
+
+}  // namespace progressd::http

@@ -1,0 +1,64 @@
+// progressd: wiring only. Options → store → API → HTTP server; run until SIGTERM; close the store.
+#include "api/progress_api.hpp"
+#include "cli/options.hpp"
+#include "http/server.hpp"
+#include "store/store_spec.hpp"
+#include "util/clock.hpp"
+
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+#include <iostream>
+#include <thread>
+
+namespace {
+
+void configure_logging(const std::string& level) {
+    // Logs go to stderr, so stdout stays free for --help and --version.
+    auto logger = spdlog::stderr_logger_mt("progressd");
+    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %^%l%$ %v", spdlog::pattern_time_type::utc);
+    logger->set_level(spdlog::level::from_str(level));
+    logger->flush_on(spdlog::level::warn);
+    spdlog::set_default_logger(std::move(logger));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    using namespace progressd;
+    const std::vector<std::string> args(argv + 1, argv + argc);
+    const auto outcome = cli::parse_options(args, cli::process_environment(),
+                                            std::filesystem::current_path().string(),
+                                            std::thread::hardware_concurrency());
+    if (!outcome.config) {
+        (outcome.exit_code == 0 ? std::cout : std::cerr)
+            << (outcome.exit_code == 0 ? "" : "progressd: ") << outcome.message << "\n";
+        return outcome.exit_code;
+    }
+    const cli::config& config = *outcome.config;
+    configure_logging(config.log_level);
+
+    try {
+        system_clock clock;
+        auto store = store::open_store(config.store, {config.fsync}, clock);
+        api::progress_api api(*store, {config.ttl});
+        http::limits limits;
+        limits.max_body_bytes = config.max_body_bytes;
+        http::server server({config.host, config.port, config.threads}, limits, api);
+
+        const auto endpoint = server.local_endpoint();
+        spdlog::info("progressd {} listening on http://{}:{} (store {}, ttl {}s, {} threads)",
+                     PROGRESSD_VERSION, endpoint.address().to_string(), endpoint.port(),
+                     config.store_text, config.ttl.count(), config.threads);
+        server.run();
+        store->close();
+        spdlog::info("stopped");
+        spdlog::shutdown();
+        return 0;
+    } catch (const std::exception& e) {
+        spdlog::critical("{}", e.what());
+        std::cerr << "progressd: " << e.what() << "\n";
+        return 1;
+    }
+}

@@ -1,0 +1,76 @@
+#include "model/issues.hpp"
+
+#include "model/json_text.hpp"
+
+namespace progressd::model {
+namespace {
+
+void append_path(std::string& out, const std::vector<path_segment>& path) {
+    out += '[';
+    bool first = true;
+    for (const auto& segment : path) {
+        if (!first) out += ',';
+        first = false;
+        if (const auto* key = std::get_if<std::string>(&segment)) {
+            append_json_string(out, *key);
+        } else {
+            out += std::to_string(std::get<std::size_t>(segment));
+        }
+    }
+    out += ']';
+}
+
+void append_invalid_type(std::string& out, const issue& i) {
+    out += R"({"expected":)";
+    append_json_string(out, i.expected);
+    out += R"(,"code":"invalid_type")";
+    if (i.received_infinity) out += R"(,"received":"Infinity")";
+    out += R"(,"path":)";
+    append_path(out, i.path);
+    std::string message = "Invalid input: expected ";
+    message += i.expected;
+    message += ", received ";
+    message += i.received;
+    out += R"(,"message":)";
+    append_json_string(out, message);
+    out += '}';
+}
+
+void append_invalid_value(std::string& out, const issue& i) {
+    out += R"({"code":"invalid_value","values":[)";
+    std::string message = "Invalid option: expected one of ";
+    bool first = true;
+    for (const std::string_view value : i.values) {
+        if (!first) {
+            out += ',';
+            message += '|';
+        }
+        first = false;
+        append_json_string(out, value);
+        append_json_string(message, value);
+    }
+    out += R"(],"path":)";
+    append_path(out, i.path);
+    out += R"(,"message":)";
+    append_json_string(out, message);
+    out += '}';
+}
+
+}  // namespace
+
+void append_issues_json(std::string& out, const issue_list& issues) {
+    out += '[';
+    bool first = true;
+    for (const auto& i : issues) {
+        if (!first) out += ',';
+        first = false;
+        if (i.code == issue::code_kind::invalid_type) {
+            append_invalid_type(out, i);
+        } else {
+            append_invalid_value(out, i);
+        }
+    }
+    out += ']';
+}
+
+}  // namespace progressd::model

@@ -1,0 +1,38 @@
+// Validation issues shaped like Zod 4's `error.issues`, so clients that read the original app's
+// 400 answers read progressd's the same way.
+#pragma once
+
+#include <cstddef>
+#include <span>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace progressd::model {
+
+/// One step of an issue's path: an object key or an array index.
+using path_segment = std::variant<std::string, std::size_t>;
+
+/// One Zod issue. Only the two codes the schemas can produce exist; the message is derived
+/// from the other fields when the issue is serialized, exactly as Zod's English locale words it.
+struct issue {
+    enum class code_kind { invalid_type, invalid_value };
+
+    code_kind code = code_kind::invalid_type;
+    std::vector<path_segment> path;
+    std::string_view expected;  ///< invalid_type: "string", "number", "object", "record", ...
+    std::string_view received;  ///< invalid_type: JavaScript type of the input ("undefined" if absent)
+    bool received_infinity = false;  ///< invalid_type on a number: Zod adds "received":"Infinity"
+    std::span<const std::string_view> values;  ///< invalid_value: the enum's options
+};
+
+using issue_list = std::vector<issue>;
+
+/// Appends `issues` as the JSON array Zod's `JSON.stringify(error.issues)` gives: keys in Zod's
+/// order (expected, code, [received,] path, message / code, values, path, message).
+/// Example: [{"expected":"string","code":"invalid_type","path":["currentAction"],
+///           "message":"Invalid input: expected string, received undefined"}]
+void append_issues_json(std::string& out, const issue_list& issues);
+
+}  // namespace progressd::model

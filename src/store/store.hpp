@@ -1,0 +1,65 @@
+// The contract every storage backend meets (memory, SQLite; Redis and the Upstash REST store plug
+// in here too). It knows JSON text and session ids, nothing of HTTP. One contract test suite,
+// tests/store/store_contract_test.cpp, runs against every backend.
+#pragma once
+
+#include "util/errors.hpp"
+
+#include <boost/asio/awaitable.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace progressd::store {
+
+/// A session's latest progress: the canonical JSON text that a GET returns byte for byte, and a
+/// version that grows with every write to the session (for ETags and event ids).
+struct stored_progress {
+    std::string json;
+    std::uint64_t version = 0;
+};
+
+/// DESIGN: calls may come from any I/O thread at once. Each returns an awaitable that resumes on
+/// the caller's executor. A backend that must block (disk, network) does so on its own threads,
+/// never on the caller's. Expected failures are values (store_errc), never exceptions.
+///
+/// Expiry: `ttl` is the time to live from the moment of the write. Expired data is absent on every
+/// read whatever the background purge has done so far.
+///
+/// Example:
+///   auto version = co_await store.put("s1", to_json(progress), std::chrono::hours(1));
+///   auto latest = co_await store.get("s1");  // latest->json is what was put
+class store {
+public:
+    virtual ~store() = default;
+
+    /// The progress of `session_id`; store_errc::not_found when it is absent or expired.
+    virtual boost::asio::awaitable<result<stored_progress>> get(std::string session_id) = 0;
+
+    /// Replaces the progress of `session_id` and sets its expiry to now + `ttl`. Resumes only when
+    /// the write is durable for this backend. Returns the session's new version.
+    virtual boost::asio::awaitable<result<std::uint64_t>> put(std::string session_id,
+                                                              std::string progress_json,
+                                                              std::chrono::seconds ttl) = 0;
+
+    /// Appends one entry to the error log of `session_id` and sets the log's expiry to now + `ttl`
+    /// (an expired log starts again empty). Atomic: concurrent appends are all kept, and each
+    /// caller gets a distinct count. Returns the number of entries after this one.
+    virtual boost::asio::awaitable<result<std::uint64_t>> append_log(std::string session_id,
+                                                                     std::string entry_json,
+                                                                     std::chrono::seconds ttl) = 0;
+
+    /// The entries of the error log of `session_id` in append order; empty when it has none.
+    virtual boost::asio::awaitable<result<std::vector<std::string>>> get_log(
+        std::string session_id) = 0;
+
+    /// Succeeds when the backend can serve requests (used by /readyz).
+    virtual boost::asio::awaitable<result<void>> ping() = 0;
+
+    /// Finishes pending writes and releases the backend. Called once, after the last request.
+    virtual void close() = 0;
+};
+
+}  // namespace progressd::store

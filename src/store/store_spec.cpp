@@ -1,0 +1,39 @@
+#include "store/store_spec.hpp"
+
+#include "store/memory_store.hpp"
+#include "store/sqlite_store.hpp"
+
+namespace progressd::store {
+
+std::optional<store_spec> parse_store_spec(std::string_view text, std::string* problem) {
+    const auto colon = text.find(':');
+    const std::string_view scheme = text.substr(0, colon);
+    const std::string_view rest = colon == std::string_view::npos ? "" : text.substr(colon + 1);
+    if (colon != std::string_view::npos && scheme == "memory" && rest.empty()) {
+        return store_spec{store_spec::kind::memory, {}};
+    }
+    if (colon != std::string_view::npos && scheme == "sqlite") {
+        if (rest.empty()) {
+            *problem = "--store sqlite: needs a file path, e.g. sqlite:./data/progress.db";
+            return std::nullopt;
+        }
+        return store_spec{store_spec::kind::sqlite, std::string(rest)};
+    }
+    *problem = "unknown store '" + std::string(text) +
+               "': use sqlite:PATH (e.g. sqlite:./data/progress.db) or memory:";
+    return std::nullopt;
+}
+
+std::unique_ptr<store> open_store(const store_spec& spec, const open_options& options,
+                                  const clock& clock) {
+    switch (spec.backend) {
+        case store_spec::kind::memory:
+            return std::make_unique<memory_store>(clock);
+        case store_spec::kind::sqlite:
+            return std::make_unique<sqlite_store>(sqlite_options{spec.location, options.fsync},
+                                                  clock);
+    }
+    throw std::logic_error("unhandled store kind");
+}
+
+}  // namespace progressd::store
