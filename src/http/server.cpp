@@ -138,7 +138,9 @@ void server::begin_shutdown() {
             // On the connection's strand: only an idle connection is interrupted; a busy one
             // sees `stopping_` when its request is done.
             net::post(conn->stream.get_executor(), [conn] {
-                if (conn->idle) conn->stream.socket().cancel();
+                // The session may have closed the socket meanwhile; cancel() then only fails.
+                boost::system::error_code already_closed;
+                if (conn->idle) conn->stream.socket().cancel(already_closed);
             });
         }
     }

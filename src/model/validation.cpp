@@ -172,6 +172,9 @@ void check_tool_status_map(validator& check, const json::value* v, tool_status_m
     out.reserve(object->size());
     for (const auto* entry : in_javascript_order(*object)) {
         const std::string_view key(entry->key().data(), entry->key().size());
+        // Zod's record parser skips this key outright (it guards against prototype pollution),
+        // so the original neither checked nor stored such an entry.
+        if (key == "__proto__") continue;
         tool_status status;
         check.at(std::string(key), [&] { check_tool_status(check, &entry->value(), status); });
         out.emplace_back(std::string(key), std::move(status));

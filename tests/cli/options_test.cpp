@@ -1,0 +1,109 @@
+#include "cli/options.hpp"
+
+#include "support/server_process.hpp"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <map>
+
+namespace progressd::cli {
+namespace {
+
+class options_test : public ::testing::Test {
+protected:
+    parse_outcome parse(const std::vector<std::string>& args) {
+        const env_lookup lookup = [this](const std::string& name) -> std::optional<std::string> {
+            const auto it = environment_.find(name);
+            if (it == environment_.end()) return std::nullopt;
+            return it->second;
+        };
+        return parse_options(args, lookup, dir_.path(), 4);
+    }
+    void write_file(const std::string& name, const std::string& text) {
+        std::ofstream(dir_.path() + "/" + name) << text;
+    }
+
+    testing::temp_dir dir_;
+    std::map<std::string, std::string> environment_;
+};
+
+TEST_F(options_test, defaults_match_the_documentation) {
+    const auto outcome = parse({});
+    ASSERT_TRUE(outcome.config);
+    EXPECT_EQ(outcome.config->host, "127.0.0.1");
+    EXPECT_EQ(outcome.config->port, 3000);
+    EXPECT_EQ(outcome.config->store.backend, store::store_spec::kind::sqlite);
+    EXPECT_EQ(outcome.config->store.location, "./data/progress.db");
+    EXPECT_EQ(outcome.config->ttl, std::chrono::seconds(3600));
+    EXPECT_EQ(outcome.config->threads, 4u);
+    EXPECT_EQ(outcome.config->max_body_bytes, 65536u);
+    EXPECT_FALSE(outcome.config->fsync);
+}
+
+TEST_F(options_test, flags_win_over_environment_which_wins_over_env_files) {
+    write_file(".env", "PORT=1111\nHOST=10.0.0.1\nPROGRESSD_TTL=5\nPROGRESSD_THREADS=3\n");
+    write_file(".env.local", "PORT=2222\nHOST=10.0.0.2\nPROGRESSD_TTL=6\n");
+    environment_["PORT"] = "3333";
+    environment_["HOST"] = "10.0.0.3";
+    const auto outcome = parse({"--port", "4444"});
+    ASSERT_TRUE(outcome.config) << outcome.message;
+    EXPECT_EQ(outcome.config->port, 4444);                       // flag
+    EXPECT_EQ(outcome.config->host, "10.0.0.3");                 // environment
+    EXPECT_EQ(outcome.config->ttl, std::chrono::seconds(6));     // .env.local over .env
+    EXPECT_EQ(outcome.config->threads, 3u);                      // .env alone
+}
+
+TEST_F(options_test, env_file_flag_replaces_the_default_files) {
+    write_file(".env.local", "PORT=2222\n");
+    write_file("custom.env", "PORT=5555\nPROGRESSD_STORE=memory:\n");
+    const auto outcome = parse({"--env-file", "custom.env"});
+    ASSERT_TRUE(outcome.config) << outcome.message;
+    EXPECT_EQ(outcome.config->port, 5555);
+    EXPECT_EQ(outcome.config->store.backend, store::store_spec::kind::memory);
+
+    const auto missing = parse({"--env-file", "nope.env"});
+    EXPECT_FALSE(missing.config);
+    EXPECT_NE(missing.message.find("cannot read env file"), std::string::npos);
+}
+
+TEST_F(options_test, invalid_values_fail_with_one_line_that_says_what_to_fix) {
+    const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+        {{"--port", "70000"}, "invalid port '70000' from --port: use a number from 0 to 65535"},
+        {{"--port", "3k"}, "invalid port '3k'"},
+        {{"--store", "postgres://x"}, "unknown store 'postgres://x'"},
+        {{"--store", "sqlite:"}, "needs a file path"},
+        {{"--ttl", "0"}, "invalid TTL '0'"},
+        {{"--threads", "-1"}, "invalid thread count '-1'"},
+        {{"--max-body", "12"}, "invalid body limit '12'"},
+        {{"--log-level", "loud"}, "invalid log level 'loud'"},
+        {{"--durability", "always"}, "invalid durability 'always'"},
+        {{"--bogus"}, "--bogus"},
+    };
+    for (const auto& [args, expected] : cases) {
+        const auto outcome = parse(args);
+        EXPECT_FALSE(outcome.config) << args[0];
+        EXPECT_EQ(outcome.exit_code, 2) << args[0];
+        EXPECT_NE(outcome.message.find(expected), std::string::npos) << outcome.message;
+        EXPECT_EQ(outcome.message.find('\n'), std::string::npos) << outcome.message;
+    }
+}
+
+TEST_F(options_test, a_bad_environment_value_names_the_variable) {
+    environment_["PORT"] = "eighty";
+    const auto outcome = parse({});
+    EXPECT_FALSE(outcome.config);
+    EXPECT_NE(outcome.message.find("environment variable PORT"), std::string::npos);
+}
+
+TEST_F(options_test, help_and_version_exit_zero) {
+    const auto help = parse({"--help"});
+    EXPECT_EQ(help.exit_code, 0);
+    EXPECT_NE(help.message.find("--store"), std::string::npos);
+    const auto version = parse({"--version"});
+    EXPECT_EQ(version.exit_code, 0);
+    EXPECT_EQ(version.message, std::string("progressd ") + PROGRESSD_VERSION);
+}
+
+}  // namespace
+}  // namespace progressd::cli

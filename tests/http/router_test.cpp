@@ -1,0 +1,67 @@
+#include "http/router.hpp"
+
+#include <gtest/gtest.h>
+
+namespace progressd::http {
+namespace {
+
+using boost::beast::http::verb;
+
+route must_route(std::string_view target) {
+    auto r = match_route(target);
+    EXPECT_TRUE(std::holds_alternative<route>(r)) << target;
+    return std::holds_alternative<route>(r) ? std::get<route>(r) : route{};
+}
+
+reply must_refuse(std::string_view target) {
+    auto r = match_route(target);
+    EXPECT_TRUE(std::holds_alternative<reply>(r)) << target;
+    return std::holds_alternative<reply>(r) ? std::get<reply>(r) : reply{};
+}
+
+TEST(router_test, progress_and_log_routes_carry_the_decoded_session_id) {
+    auto r = must_route("/api/progress/abc-123");
+    EXPECT_EQ(r.target, endpoint::progress);
+    EXPECT_EQ(r.session_id, "abc-123");
+    r = must_route("/api/progress/a%20b%C3%A9/log");
+    EXPECT_EQ(r.target, endpoint::progress_log);
+    EXPECT_EQ(r.session_id, "a b\xC3\xA9");
+}
+
+TEST(router_test, query_strings_trailing_slash_and_absolute_form_are_understood) {
+    EXPECT_EQ(must_route("/api/progress/x?t=1").session_id, "x");
+    EXPECT_EQ(must_route("/api/progress/x/").target, endpoint::progress);
+    EXPECT_EQ(must_route("http://example.test:3000/api/progress/x/log").target,
+              endpoint::progress_log);
+    EXPECT_EQ(must_route("/healthz").target, endpoint::healthz);
+    EXPECT_EQ(must_route("/readyz").target, endpoint::readyz);
+}
+
+TEST(router_test, an_encoded_slash_stays_in_the_id_and_is_refused) {
+    const auto r = must_refuse("/api/progress/a%2Fb");
+    EXPECT_EQ(r.status, 400u);
+    EXPECT_NE(r.body.find("must not contain '/'"), std::string::npos);
+}
+
+TEST(router_test, unknown_paths_are_404_and_bad_targets_400) {
+    EXPECT_EQ(must_refuse("/").status, 404u);
+    EXPECT_EQ(must_refuse("/api/progress").status, 404u);
+    EXPECT_EQ(must_refuse("/api/progress/x/other").status, 404u);
+    EXPECT_EQ(must_refuse("/api/progress/x/log/more/and/more").status, 404u);
+    EXPECT_EQ(must_refuse("/api/progress/../progress/x").status, 404u);
+    EXPECT_EQ(must_refuse("/api/progress/%zz").status, 400u);
+    EXPECT_EQ(must_refuse("*").status, 400u);
+    EXPECT_EQ(must_refuse("/api/progress//log").status, 400u);  // empty id
+}
+
+TEST(router_test, methods_per_endpoint) {
+    EXPECT_TRUE(is_allowed(endpoint::progress, verb::post));
+    EXPECT_TRUE(is_allowed(endpoint::progress_log, verb::options));
+    EXPECT_TRUE(is_allowed(endpoint::progress, verb::head));
+    EXPECT_FALSE(is_allowed(endpoint::progress, verb::delete_));
+    EXPECT_FALSE(is_allowed(endpoint::healthz, verb::post));
+    EXPECT_EQ(allowed_methods(endpoint::progress), "GET, HEAD, POST, OPTIONS");
+}
+
+}  // namespace
+}  // namespace progressd::http
