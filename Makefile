@@ -27,7 +27,7 @@ test: build
 	@ctest --preset $(PRESET) -j $(JOBS)
 
 bench: build
-	bench/run
+	SKIP_BUILD=1 bench/run
 
 format:
 	@git ls-files '*.cpp' '*.hpp' | xargs clang-format -i

@@ -4,26 +4,13 @@
 #include "http/server.hpp"
 #include "store/store_spec.hpp"
 #include "util/clock.hpp"
+#include "util/log.hpp"
 
-#include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <filesystem>
 #include <iostream>
 #include <thread>
-
-namespace {
-
-void configure_logging(const std::string& level) {
-    // Logs go to stderr, so stdout stays free for --help and --version.
-    auto logger = spdlog::stderr_logger_mt("progressd");
-    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %^%l%$ %v", spdlog::pattern_time_type::utc);
-    logger->set_level(spdlog::level::from_str(level));
-    logger->flush_on(spdlog::level::warn);
-    spdlog::set_default_logger(std::move(logger));
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
     using namespace progressd;
@@ -51,6 +38,7 @@ int main(int argc, char** argv) {
         spdlog::info("progressd {} listening on http://{}:{} (store {}, ttl {}s, {} threads)",
                      PROGRESSD_VERSION, endpoint.address().to_string(), endpoint.port(),
                      config.store_text, config.ttl.count(), config.threads);
+        flush_logs();
         server.run();
         store->close();
         spdlog::info("stopped");

@@ -127,7 +127,8 @@ parse_outcome parse_options(const std::vector<std::string>& args, const env_look
     add(threads, "I/O threads [number of cores]");
     add(max_body, "largest accepted request body in bytes [65536]");
     add(log_level, "trace, debug, info, warn, error or off [info]");
-    add(durability, "normal (survives a crash of the process) or fsync (survives power loss) [normal]");
+    add(durability,
+        "normal (survives a crash of the process) or fsync (survives power loss) [normal]");
     app.add_option("--env-file", env_file, "read this file instead of .env and .env.local");
 
     std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 takes them reversed
@@ -151,12 +152,16 @@ parse_outcome parse_options(const std::vector<std::string>& args, const env_look
     config c;
     c.threads = hardware_threads == 0 ? 1 : hardware_threads;
     if (sources.resolve(host)) {
-        if (host.value.empty()) return failure("empty " + origin(host, host.given) + ": give an address such as 127.0.0.1");
+        if (host.value.empty())
+            return failure("empty " + origin(host, host.given) +
+                           ": give an address such as 127.0.0.1");
         c.host = host.value;
     }
     if (sources.resolve(port)) {
         auto v = to_integer<unsigned>(port.value, 0, 65535);
-        if (!v) return failure("invalid port '" + port.value + "' from " + origin(port, port.given) + ": use a number from 0 to 65535");
+        if (!v)
+            return failure("invalid port '" + port.value + "' from " + origin(port, port.given) +
+                           ": use a number from 0 to 65535");
         c.port = static_cast<unsigned short>(*v);
     }
     if (sources.resolve(store)) {
@@ -167,29 +172,40 @@ parse_outcome parse_options(const std::vector<std::string>& args, const env_look
     }
     if (sources.resolve(ttl)) {
         auto v = to_integer<long>(ttl.value, 1, 365L * 24 * 3600);
-        if (!v) return failure("invalid TTL '" + ttl.value + "' from " + origin(ttl, ttl.given) + ": use a whole number of seconds from 1 to 31536000");
+        if (!v)
+            return failure("invalid TTL '" + ttl.value + "' from " + origin(ttl, ttl.given) +
+                           ": use a whole number of seconds from 1 to 31536000");
         c.ttl = std::chrono::seconds(*v);
     }
     if (sources.resolve(threads)) {
         auto v = to_integer<unsigned>(threads.value, 1, 256);
-        if (!v) return failure("invalid thread count '" + threads.value + "' from " + origin(threads, threads.given) + ": use a number from 1 to 256");
+        if (!v)
+            return failure("invalid thread count '" + threads.value + "' from " +
+                           origin(threads, threads.given) + ": use a number from 1 to 256");
         c.threads = *v;
     }
     if (sources.resolve(max_body)) {
         auto v = to_integer<std::size_t>(max_body.value, 1024, 64 * 1024 * 1024);
-        if (!v) return failure("invalid body limit '" + max_body.value + "' from " + origin(max_body, max_body.given) + ": use a number of bytes from 1024 to 67108864");
+        if (!v)
+            return failure("invalid body limit '" + max_body.value + "' from " +
+                           origin(max_body, max_body.given) +
+                           ": use a number of bytes from 1024 to 67108864");
         c.max_body_bytes = *v;
     }
     if (sources.resolve(log_level)) {
-        constexpr std::array<std::string_view, 6> levels = {"trace", "debug", "info", "warn", "error", "off"};
+        constexpr std::array<std::string_view, 6> levels = {"trace", "debug", "info",
+                                                            "warn",  "error", "off"};
         if (std::find(levels.begin(), levels.end(), log_level.value) == levels.end()) {
-            return failure("invalid log level '" + log_level.value + "' from " + origin(log_level, log_level.given) + ": use trace, debug, info, warn, error or off");
+            return failure("invalid log level '" + log_level.value + "' from " +
+                           origin(log_level, log_level.given) +
+                           ": use trace, debug, info, warn, error or off");
         }
         c.log_level = log_level.value;
     }
     if (sources.resolve(durability)) {
         if (durability.value != "normal" && durability.value != "fsync") {
-            return failure("invalid durability '" + durability.value + "' from " + origin(durability, durability.given) + ": use normal or fsync");
+            return failure("invalid durability '" + durability.value + "' from " +
+                           origin(durability, durability.given) + ": use normal or fsync");
         }
         c.fsync = durability.value == "fsync";
     }

@@ -17,8 +17,8 @@ struct reply {
     reply(unsigned status_code, std::string json) : status(status_code), body(std::move(json)) {}
 
     unsigned status = 200;
-    std::string body;            ///< JSON text
-    std::string_view allow;      ///< the Allow header of a 405, empty otherwise
+    std::string body;        ///< JSON text
+    std::string_view allow;  ///< the Allow header of a 405, empty otherwise
     bool close_connection = false;
 };
 

@@ -1,5 +1,6 @@
 #include "http/server.hpp"
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -7,7 +8,6 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <spdlog/spdlog.h>
 
 #include <csignal>
 #include <thread>
@@ -21,9 +21,11 @@ constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
 
 tcp::endpoint resolve_listen_endpoint(const listen_options& options) {
     boost::system::error_code ec;
-    const auto address = net::ip::make_address(options.host == "localhost" ? "127.0.0.1" : options.host, ec);
+    const auto address =
+        net::ip::make_address(options.host == "localhost" ? "127.0.0.1" : options.host, ec);
     if (ec) {
-        throw std::runtime_error("cannot listen on " + options.host + ": not an IP address (use e.g. 127.0.0.1 or 0.0.0.0)");
+        throw std::runtime_error("cannot listen on " + options.host +
+                                 ": not an IP address (use e.g. 127.0.0.1 or 0.0.0.0)");
     }
     return {address, options.port};
 }
@@ -34,9 +36,10 @@ server::server(const listen_options& options, const limits& limits, request_hand
       limits_(limits),
       handler_(handler),
       ioc_(static_cast<int>(threads_)),
-      acceptor_(ioc_),
-      signals_(ioc_, SIGINT, SIGTERM),
-      shutdown_deadline_(ioc_) {
+      strand_(net::make_strand(ioc_)),
+      acceptor_(strand_),
+      signals_(strand_, SIGINT, SIGTERM),
+      shutdown_deadline_(strand_) {
     const auto endpoint = resolve_listen_endpoint(options);
     boost::system::error_code ec;
     acceptor_.open(endpoint.protocol(), ec);
@@ -50,7 +53,7 @@ server::server(const listen_options& options, const limits& limits, request_hand
 }
 
 void server::run() {
-    net::co_spawn(ioc_, accept_loop(), net::detached);
+    net::co_spawn(strand_, accept_loop(), net::detached);
     wait_for_signal();
     std::vector<std::thread> extra;
     for (unsigned i = 1; i < threads_; ++i) extra.emplace_back([this] { ioc_.run(); });
@@ -59,12 +62,12 @@ void server::run() {
 }
 
 void server::stop() {
-    net::post(ioc_, [this] { begin_shutdown(); });
+    net::post(strand_, [this] { begin_shutdown(); });
 }
 
 void server::wait_for_signal() {
     signals_.async_wait([this](const boost::system::error_code& ec, int signal) {
-        if (ec) return;  // cancelled once shutdown has finished
+        if (ec) return;
         if (stopping_) {
             spdlog::warn("second signal {}: stopping now", signal);
             ioc_.stop();
@@ -83,7 +86,7 @@ net::awaitable<void> server::accept_loop() {
         if (ec) {
             // EMFILE and friends: keep serving the connections we have and try again shortly.
             spdlog::warn("accept failed: {}", ec.message());
-            net::steady_timer pause(ioc_, std::chrono::milliseconds(50));
+            net::steady_timer pause(strand_, std::chrono::milliseconds(50));
             co_await pause.async_wait(use_tuple);
             continue;
         }
@@ -101,7 +104,8 @@ void server::start_session(tcp::socket socket) {
     }
     const connection* key = conn.get();
     auto executor = conn->stream.get_executor();
-    net::co_spawn(executor, run_session(std::move(conn), session_context{handler_, limits_, stopping_}),
+    net::co_spawn(executor,
+                  run_session(std::move(conn), session_context{handler_, limits_, stopping_}),
                   [this, key](const std::exception_ptr& e) {
                       if (e) {
                           try {
@@ -132,19 +136,21 @@ void server::begin_shutdown() {
         spdlog::warn("shutdown grace period over: closing remaining connections");
         ioc_.stop();
     });
-    const std::lock_guard lock(connections_mutex_);
-    for (const auto& [key, weak] : connections_) {
-        if (auto conn = weak.lock()) {
-            // On the connection's strand: only an idle connection is interrupted; a busy one
-            // sees `stopping_` when its request is done.
-            net::post(conn->stream.get_executor(), [conn] {
-                // The session may have closed the socket meanwhile; cancel() then only fails.
-                boost::system::error_code already_closed;
-                if (conn->idle) conn->stream.socket().cancel(already_closed);
-            });
+    {
+        const std::lock_guard lock(connections_mutex_);
+        for (const auto& [key, weak] : connections_) {
+            if (auto conn = weak.lock()) {
+                // On the connection's strand: only an idle connection is interrupted; a busy one
+                // sees `stopping_` when its request is done.
+                net::post(conn->stream.get_executor(), [conn] {
+                    // The session may have closed the socket meanwhile; cancel() then only fails.
+                    boost::system::error_code already_closed;
+                    if (conn->idle) conn->stream.socket().cancel(already_closed);
+                });
+            }
         }
     }
-    net::post(ioc_, [this] { finish_if_drained(); });
+    finish_if_drained();
 }
 
 void server::finish_if_drained() {
@@ -152,9 +158,11 @@ void server::finish_if_drained() {
         const std::lock_guard lock(connections_mutex_);
         if (!connections_.empty()) return;
     }
-    boost::system::error_code ignored;
-    signals_.cancel(ignored);
-    shutdown_deadline_.cancel();
+    // The last connection is gone and the acceptor is closed, so no request is in flight.
+    // Stopping the io_context also drops the re-armed signal wait and the deadline timer;
+    // cancelling those from here instead would race with the signal handler re-arming its
+    // wait on another thread (signal_set is not thread-safe), and a lost cancel hangs run().
+    ioc_.stop();
 }
 
 }  // namespace progressd::http

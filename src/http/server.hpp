@@ -4,7 +4,8 @@
 // strand, so a session's coroutine never runs on two threads at once. On SIGTERM or SIGINT the
 // acceptor closes, idle keep-alive connections are closed, and requests in flight finish (their
 // answer carries Connection: close). run() returns when the last connection is gone, or after
-// limits.shutdown_grace, or at a second signal, whichever comes first.
+// limits.shutdown_grace, or at a second signal, whichever comes first; each of these stops the
+// io_context, which abandons whatever waits on it.
 #pragma once
 
 #include "http/limits.hpp"
@@ -15,6 +16,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
 
 #include <atomic>
 #include <memory>
@@ -55,6 +57,9 @@ private:
     const limits& limits_;
     request_handler& handler_;
     boost::asio::io_context ioc_;
+    // The acceptor, the signal wait and the shutdown deadline all live on this strand, so that
+    // a signal and the accept loop never touch them from two threads at once.
+    boost::asio::strand<boost::asio::io_context::executor_type> strand_;
     boost::asio::ip::tcp::acceptor acceptor_;
     boost::asio::signal_set signals_;
     boost::asio::steady_timer shutdown_deadline_;

@@ -2,6 +2,7 @@
 
 #include "http/router.hpp"
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -10,7 +11,6 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
-#include <spdlog/spdlog.h>
 
 #include <chrono>
 
@@ -70,10 +70,11 @@ std::optional<reply> reply_for_read_error(const beast::error_code& ec, const lim
         r.body += R"(,"maxBytes":)" + std::to_string(limits.max_body_bytes) + "}";
         return r;
     }
-    if (ec == bhttp::error::header_limit) return error_reply(431, "Request header fields too large");
+    if (ec == bhttp::error::header_limit)
+        return error_reply(431, "Request header fields too large");
     const auto& parse_errors = beast::error_code(bhttp::error::bad_target).category();
-    if (ec.category() == parse_errors &&
-        ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message) {
+    if (ec.category() == parse_errors && ec != bhttp::error::end_of_stream &&
+        ec != bhttp::error::partial_message) {
         std::string body = R"({"error":"Bad request","details":[{"message":)";
         model::append_json_string(body, ec.message());
         body += "}]}";
@@ -104,7 +105,8 @@ net::awaitable<reply> dispatch(request_handler& handler, const request& req) {
     auto routed = match_route(req.target());
     if (auto* error = std::get_if<reply>(&routed)) co_return std::move(*error);
     const auto& r = std::get<route>(routed);
-    if (!is_allowed(r.target, req.method())) co_return method_not_allowed_reply(allowed_methods(r.target));
+    if (!is_allowed(r.target, req.method()))
+        co_return method_not_allowed_reply(allowed_methods(r.target));
     co_return co_await handler.handle(r, req);
 }
 
@@ -120,7 +122,8 @@ net::awaitable<void> run_session(std::shared_ptr<connection> conn, session_conte
             conn->idle = true;
             if (ctx.stopping) break;
             stream.expires_after(ctx.limits.idle_timeout);
-            auto [ec, n] = co_await stream.async_read_some(buffer.prepare(read_chunk_bytes), use_tuple);
+            auto [ec, n] =
+                co_await stream.async_read_some(buffer.prepare(read_chunk_bytes), use_tuple);
             conn->idle = false;
             if (ec) break;  // closed by the peer, idle timeout, or shutdown
             buffer.commit(n);
@@ -131,17 +134,20 @@ net::awaitable<void> run_session(std::shared_ptr<connection> conn, session_conte
         parser.header_limit(static_cast<std::uint32_t>(ctx.limits.max_header_bytes));
         parser.body_limit(ctx.limits.max_body_bytes);
         stream.expires_after(ctx.limits.header_timeout);
-        auto [header_ec, header_bytes] = co_await bhttp::async_read_header(stream, buffer, parser, use_tuple);
+        auto [header_ec, header_bytes] =
+            co_await bhttp::async_read_header(stream, buffer, parser, use_tuple);
         beast::error_code read_ec = header_ec;
         if (!read_ec && !parser.is_done()) {
             if (expects_continue(parser)) {
-                bhttp::response<bhttp::empty_body> go_on{bhttp::status::continue_, parser.get().version()};
+                bhttp::response<bhttp::empty_body> go_on{bhttp::status::continue_,
+                                                         parser.get().version()};
                 stream.expires_after(ctx.limits.write_timeout);
                 auto [ec, n] = co_await bhttp::async_write(stream, go_on, use_tuple);
                 if (ec) break;
             }
             stream.expires_after(ctx.limits.body_timeout);
-            auto [body_ec, body_bytes] = co_await bhttp::async_read(stream, buffer, parser, use_tuple);
+            auto [body_ec, body_bytes] =
+                co_await bhttp::async_read(stream, buffer, parser, use_tuple);
             read_ec = body_ec;
         }
         if (read_ec) {

@@ -22,7 +22,8 @@ struct issue {
     code_kind code = code_kind::invalid_type;
     std::vector<path_segment> path;
     std::string_view expected;  ///< invalid_type: "string", "number", "object", "record", ...
-    std::string_view received;  ///< invalid_type: JavaScript type of the input ("undefined" if absent)
+    std::string_view
+        received;  ///< invalid_type: JavaScript type of the input ("undefined" if absent)
     bool received_infinity = false;  ///< invalid_type on a number: Zod adds "received":"Infinity"
     std::span<const std::string_view> values;  ///< invalid_value: the enum's options
 };

@@ -22,9 +22,8 @@ void append_js_number(std::string& out, double value) {
     // Shortest round-trip digits in scientific form, "d.ddde+XX": the same digit string that
     // ECMAScript's algorithm picks (both are "the shortest representation that round-trips").
     std::array<char, 32> buffer{};
-    const auto [end, ec] =
-        std::to_chars(buffer.data(), buffer.data() + buffer.size(), value,
-                      std::chars_format::scientific);
+    const auto [end, ec] = std::to_chars(buffer.data(), buffer.data() + buffer.size(), value,
+                                         std::chars_format::scientific);
     assert(ec == std::errc{});
     const std::string_view text(buffer.data(), static_cast<std::size_t>(end - buffer.data()));
 

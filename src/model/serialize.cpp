@@ -46,8 +46,7 @@ void append_progress_error(std::string& out, const progress_error& e) {
 
 std::string to_json(const progress& p) {
     std::string out;
-    out.reserve(256 + p.current_action.size() + 96 * p.tool_status.size() +
-                160 * p.errors.size());
+    out.reserve(256 + p.current_action.size() + 96 * p.tool_status.size() + 160 * p.errors.size());
     out += R"({"sessionId":)";
     append_json_string(out, p.session_id);
     out += R"(,"currentStep":)";

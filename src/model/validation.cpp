@@ -18,14 +18,20 @@ constexpr std::array<std::string_view, 2> phase_names = {"phase1", "phase2"};
 std::string_view javascript_type(const json::value* v) {
     if (v == nullptr) return "undefined";
     switch (v->kind()) {
-        case json::kind::null: return "null";
-        case json::kind::bool_: return "boolean";
+        case json::kind::null:
+            return "null";
+        case json::kind::bool_:
+            return "boolean";
         case json::kind::int64:
         case json::kind::uint64:
-        case json::kind::double_: return "number";
-        case json::kind::string: return "string";
-        case json::kind::array: return "array";
-        case json::kind::object: return "object";
+        case json::kind::double_:
+            return "number";
+        case json::kind::string:
+            return "string";
+        case json::kind::array:
+            return "array";
+        case json::kind::object:
+            return "object";
     }
     return "undefined";
 }
@@ -156,9 +162,8 @@ std::vector<const json::key_value_pair*> in_javascript_order(const json::object&
     std::vector<const json::key_value_pair*> entries;
     entries.reserve(object.size());
     for (const auto& entry : object) entries.push_back(&entry);
-    const auto index_first = std::stable_partition(entries.begin(), entries.end(), [](auto* e) {
-        return is_array_index(e->key());
-    });
+    const auto index_first = std::stable_partition(
+        entries.begin(), entries.end(), [](auto* e) { return is_array_index(e->key()); });
     std::sort(entries.begin(), index_first, [](auto* a, auto* b) {
         return a->key().size() != b->key().size() ? a->key().size() < b->key().size()
                                                   : a->key() < b->key();
@@ -216,7 +221,8 @@ validated<progress> validate_progress(const json::value& body) {
                     [&](const json::value* e, double& step) { check.number(e, step); });
     });
     check.field(o, "currentAction", [&](auto* f) { check.string(f, out.current_action); });
-    check.field(o, "toolStatus", [&](auto* f) { check_tool_status_map(check, f, out.tool_status); });
+    check.field(o, "toolStatus",
+                [&](auto* f) { check_tool_status_map(check, f, out.tool_status); });
     check.field(o, "errors", [&](auto* f) {
         check_array(check, f, out.errors, [&](const json::value* e, progress_error& error) {
             check_progress_error(check, e, error);

@@ -21,8 +21,8 @@ sqlite_statement::sqlite_statement(sqlite3* db, std::string_view sql) {
 }
 
 sqlite_statement& sqlite_statement::bind(int index, std::string_view text) {
-    const int rc = sqlite3_bind_text(stmt_.get(), index, text.data(),
-                                     static_cast<int>(text.size()), SQLITE_STATIC);
+    const int rc = sqlite3_bind_text(stmt_.get(), index, text.data(), static_cast<int>(text.size()),
+                                     SQLITE_STATIC);
     if (rc != SQLITE_OK) fail(sqlite3_db_handle(stmt_.get()), rc, "cannot bind text");
     return *this;
 }
@@ -57,7 +57,8 @@ std::int64_t sqlite_statement::column_int(int index) const {
 
 sqlite_connection::sqlite_connection(const std::string& path, bool create) {
     sqlite3* raw = nullptr;
-    const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
+    const int flags =
+        SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
     const int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
     db_.reset(raw);  // a failed open still returns a handle that must be closed
     if (rc != SQLITE_OK) fail(raw, rc, "cannot open database " + path);

@@ -2,13 +2,13 @@
 
 #include "store/sqlite_handle.hpp"
 
-#include <boost/asio/async_result.hpp>
+#include <spdlog/spdlog.h>
 #include <boost/asio/associated_executor.hpp>
+#include <boost/asio/async_result.hpp>
 #include <boost/asio/execution/outstanding_work.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/prefer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <spdlog/spdlog.h>
 
 #include <filesystem>
 #include <future>
@@ -97,8 +97,8 @@ struct sqlite_store::writer_state {
                 expires_at = excluded.expires_at
             RETURNING entries)sql"};
         clear_log_entries = {db.get(), "DELETE FROM error_log_entry WHERE session_id = ?1"};
-        insert_log_entry = {db.get(),
-                            "INSERT INTO error_log_entry (session_id, seq, entry) VALUES (?1, ?2, ?3)"};
+        insert_log_entry = {
+            db.get(), "INSERT INTO error_log_entry (session_id, seq, entry) VALUES (?1, ?2, ?3)"};
         purge_progress = {db.get(), R"sql(
             DELETE FROM progress WHERE rowid IN
                 (SELECT rowid FROM progress WHERE expires_at <= ?1 LIMIT ?2))sql"};
@@ -123,8 +123,9 @@ struct sqlite_store::reader {
     explicit reader(const std::string& path) : db(path, false) {
         configure(db);
         db.execute("PRAGMA query_only = ON");
-        get_progress = {db.get(),
-                        "SELECT data, version FROM progress WHERE session_id = ?1 AND expires_at > ?2"};
+        get_progress = {
+            db.get(),
+            "SELECT data, version FROM progress WHERE session_id = ?1 AND expires_at > ?2"};
         get_log = {db.get(), R"sql(
             SELECT e.entry FROM error_log l JOIN error_log_entry e ON e.session_id = l.session_id
             WHERE l.session_id = ?1 AND l.expires_at > ?2 ORDER BY e.seq)sql"};
@@ -167,6 +168,10 @@ private:
 
 sqlite_store::sqlite_store(sqlite_options options, const clock& clock)
     : options_(std::move(options)), clock_(clock) {
+    // SQLite's memory statistics take a global mutex on every allocation, which every reader
+    // thread would contend on; nothing here reads them. Must precede sqlite3_initialize, so it
+    // only takes effect when this is the first store of the process (it is, in progressd).
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
     const auto directory = std::filesystem::path(options_.path).parent_path();
     std::error_code ec;
     if (!directory.empty()) std::filesystem::create_directories(directory, ec);

@@ -14,8 +14,8 @@
 #include "util/clock.hpp"
 
 #include <condition_variable>
-#include <memory>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <span>
 #include <string>

@@ -2,6 +2,7 @@
 // so that editing a project header does not invalidate it.
 #pragma once
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -10,7 +11,6 @@
 #include <boost/beast/http.hpp>
 #include <boost/json.hpp>
 #include <boost/url.hpp>
-#include <spdlog/spdlog.h>
 
 #include <string>
 #include <string_view>

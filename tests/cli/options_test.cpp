@@ -48,10 +48,10 @@ TEST_F(options_test, flags_win_over_environment_which_wins_over_env_files) {
     environment_["HOST"] = "10.0.0.3";
     const auto outcome = parse({"--port", "4444"});
     ASSERT_TRUE(outcome.config) << outcome.message;
-    EXPECT_EQ(outcome.config->port, 4444);                       // flag
-    EXPECT_EQ(outcome.config->host, "10.0.0.3");                 // environment
-    EXPECT_EQ(outcome.config->ttl, std::chrono::seconds(6));     // .env.local over .env
-    EXPECT_EQ(outcome.config->threads, 3u);                      // .env alone
+    EXPECT_EQ(outcome.config->port, 4444);                    // flag
+    EXPECT_EQ(outcome.config->host, "10.0.0.3");              // environment
+    EXPECT_EQ(outcome.config->ttl, std::chrono::seconds(6));  // .env.local over .env
+    EXPECT_EQ(outcome.config->threads, 3u);                   // .env alone
 }
 
 TEST_F(options_test, env_file_flag_replaces_the_default_files) {

@@ -53,10 +53,14 @@ TEST_F(api_test, absent_sessions_are_404_and_absent_logs_are_empty) {
 
 TEST_F(api_test, every_answer_carries_cors_headers_errors_included) {
     const std::vector<std::pair<verb, std::string>> requests = {
-        {verb::get, "/api/progress/x"},       {verb::options, "/api/progress/x"},
-        {verb::options, "/api/progress/x/log"}, {verb::get, "/nowhere"},
-        {verb::delete_, "/api/progress/x"},   {verb::post, "/api/progress/x"},
-        {verb::get, "/healthz"},              {verb::get, "/api/progress/a%2Fb"},
+        {verb::get, "/api/progress/x"},
+        {verb::options, "/api/progress/x"},
+        {verb::options, "/api/progress/x/log"},
+        {verb::get, "/nowhere"},
+        {verb::delete_, "/api/progress/x"},
+        {verb::post, "/api/progress/x"},
+        {verb::get, "/healthz"},
+        {verb::get, "/api/progress/a%2Fb"},
     };
     for (const auto& [method, target] : requests) {
         SCOPED_TRACE(target);
@@ -65,9 +69,9 @@ TEST_F(api_test, every_answer_carries_cors_headers_errors_included) {
 }
 
 TEST_F(api_test, options_preflight_answers_an_empty_object) {
-    const auto r = request(verb::options, "/api/progress/x",
-                           {}, {{"Origin", "http://dashboard.test"},
-                                {"Access-Control-Request-Method", "POST"}});
+    const auto r =
+        request(verb::options, "/api/progress/x", {},
+                {{"Origin", "http://dashboard.test"}, {"Access-Control-Request-Method", "POST"}});
     EXPECT_EQ(r.status, 200u);
     EXPECT_EQ(r.body, "{}");
 }
@@ -86,7 +90,7 @@ TEST_F(api_test, unknown_routes_are_404_and_missing_methods_405_with_allow) {
 }
 
 TEST_F(api_test, bad_json_is_400_with_a_position_and_nothing_is_stored) {
-    for (const std::string body : {std::string("{\"sessionId\":\"s\""), std::string(""),
+    for (const std::string& body : {std::string("{\"sessionId\":\"s\""), std::string(""),
                                    progress_body("s", 1) + " trailing"}) {
         SCOPED_TRACE(body);
         const auto r = request(verb::post, "/api/progress/s", body);
@@ -140,17 +144,26 @@ TEST_F(api_test, a_body_over_the_limit_is_413_and_nothing_is_stored) {
 }
 
 TEST_F(api_test, latin1_bodies_from_windows_powershell_arrive_intact) {
-    const std::string latin1 = progress_body("ps", 1, "Installation \xE9" "chou\xE9" "e");
-    auto r = request(verb::post, "/api/progress/ps", latin1, {{"Content-Type", "application/json"}});
+    const std::string latin1 = progress_body("ps", 1,
+                                             "Installation \xE9"
+                                             "chou\xE9"
+                                             "e");
+    auto r =
+        request(verb::post, "/api/progress/ps", latin1, {{"Content-Type", "application/json"}});
     ASSERT_EQ(r.status, 200u);
-    EXPECT_NE(request(verb::get, "/api/progress/ps").body.find("Installation \xC3\xA9" "chou\xC3\xA9" "e"),
+    EXPECT_NE(request(verb::get, "/api/progress/ps")
+                  .body.find("Installation \xC3\xA9"
+                             "chou\xC3\xA9"
+                             "e"),
               std::string::npos);
 
     // With charset=utf-8 declared, invalid bytes become U+FFFD and the update still succeeds.
     r = request(verb::post, "/api/progress/ps", latin1,
                 {{"Content-Type", "application/json; charset=utf-8"}});
     ASSERT_EQ(r.status, 200u);
-    EXPECT_NE(request(verb::get, "/api/progress/ps").body.find("Installation \xEF\xBF\xBD" "chou"),
+    EXPECT_NE(request(verb::get, "/api/progress/ps")
+                  .body.find("Installation \xEF\xBF\xBD"
+                             "chou"),
               std::string::npos);
 }
 

@@ -4,8 +4,8 @@
 #include "cli/http_client.hpp"
 #include "support/server_process.hpp"
 
-#include <boost/beast/http/verb.hpp>
 #include <gtest/gtest.h>
+#include <boost/beast/http/verb.hpp>
 
 #include <memory>
 #include <string>

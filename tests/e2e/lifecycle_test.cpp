@@ -42,8 +42,8 @@ TEST_F(lifecycle_test, every_acknowledged_write_survives_kill_9_under_load) {
             cli::http_client client(server_->base_url());
             for (int step = 1; !stop; ++step) {
                 try {
-                    const auto r = client.request(verb::post, "/api/progress/" + id,
-                                                  progress_body(id, step));
+                    const auto r =
+                        client.request(verb::post, "/api/progress/" + id, progress_body(id, step));
                     if (r.status == 200) acknowledged[w] = step;
                 } catch (const std::runtime_error&) {
                     return;  // the server is gone
@@ -86,7 +86,8 @@ TEST_F(lifecycle_test, configuration_errors_exit_non_zero_with_one_line) {
     const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
         {{"--port", "99999"}, "invalid port '99999'"},
         {{"--store", "mongodb://x"}, "unknown store 'mongodb://x'"},
-        {{"--store", "sqlite:/proc/no/such/dir/p.db"}, "cannot create data directory /proc/no/such/dir"},
+        {{"--store", "sqlite:/proc/no/such/dir/p.db"},
+         "cannot create data directory /proc/no/such/dir"},
     };
     for (const auto& [args, expected] : cases) {
         const auto result = run_binary(args);
@@ -97,8 +98,8 @@ TEST_F(lifecycle_test, configuration_errors_exit_non_zero_with_one_line) {
 
 TEST_F(lifecycle_test, a_port_in_use_is_a_clear_startup_error) {
     start();
-    const auto result = run_binary({"--host", "127.0.0.1", "--port", std::to_string(server_->port()),
-                                    "--store", "memory:"});
+    const auto result = run_binary(
+        {"--host", "127.0.0.1", "--port", std::to_string(server_->port()), "--store", "memory:"});
     EXPECT_EQ(result.exit_code, 1);
     EXPECT_NE(result.output.find("cannot listen on 127.0.0.1:" + std::to_string(server_->port())),
               std::string::npos)

@@ -33,9 +33,10 @@ TEST_F(protocol_test, pipelined_requests_are_answered_in_order) {
 
 TEST_F(protocol_test, expect_100_continue_gets_an_interim_response) {
     const std::string body = progress_body("s", 1);
-    const auto reply = exchange(post("Expect: 100-continue\r\nContent-Length: " +
-                                         std::to_string(body.size()) + "\r\nConnection: close\r\n",
-                                     body));
+    const auto reply =
+        exchange(post("Expect: 100-continue\r\nContent-Length: " + std::to_string(body.size()) +
+                          "\r\nConnection: close\r\n",
+                      body));
     EXPECT_EQ(response_statuses(reply), (std::vector<int>{100, 200}));
 }
 
@@ -55,7 +56,8 @@ TEST_F(protocol_test, chunked_bodies_are_accepted) {
         chunked += size + piece + "\r\n";
     }
     chunked += "0\r\n\r\n";
-    const auto reply = exchange(post("Transfer-Encoding: chunked\r\nConnection: close\r\n", chunked));
+    const auto reply =
+        exchange(post("Transfer-Encoding: chunked\r\nConnection: close\r\n", chunked));
     EXPECT_EQ(response_statuses(reply), std::vector<int>{200});
     EXPECT_EQ(request(verb::get, "/api/progress/s").body, body);
 }
@@ -89,8 +91,8 @@ TEST_F(protocol_test, a_truncated_body_stores_nothing) {
 }
 
 TEST_F(protocol_test, oversized_headers_are_431_and_an_oversized_declared_body_413) {
-    const auto long_url = exchange("GET /api/progress/" + std::string(20000, 'a') +
-                                   " HTTP/1.1\r\nHost: t\r\n\r\n");
+    const auto long_url =
+        exchange("GET /api/progress/" + std::string(20000, 'a') + " HTTP/1.1\r\nHost: t\r\n\r\n");
     EXPECT_EQ(response_statuses(long_url), std::vector<int>{431});
     const auto big = exchange(post("Content-Length: 10000000\r\n", "{"));
     EXPECT_EQ(response_statuses(big), std::vector<int>{413});
@@ -98,9 +100,10 @@ TEST_F(protocol_test, oversized_headers_are_431_and_an_oversized_declared_body_4
 }
 
 TEST_F(protocol_test, dot_segments_and_absolute_form_targets) {
-    EXPECT_EQ(response_statuses(exchange("GET /api/progress/../../etc/passwd HTTP/1.1\r\nHost: t\r\n"
-                                         "Connection: close\r\n\r\n")),
-              std::vector<int>{404});
+    EXPECT_EQ(
+        response_statuses(exchange("GET /api/progress/../../etc/passwd HTTP/1.1\r\nHost: t\r\n"
+                                   "Connection: close\r\n\r\n")),
+        std::vector<int>{404});
     EXPECT_EQ(response_statuses(exchange("GET http://t/healthz HTTP/1.1\r\nHost: t\r\n"
                                          "Connection: close\r\n\r\n")),
               std::vector<int>{200});

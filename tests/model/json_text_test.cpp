@@ -45,7 +45,8 @@ TEST(json_text_test, nesting_beyond_the_limit_is_refused_without_recursion) {
 }
 
 TEST(json_text_test, every_number_is_a_correctly_rounded_double) {
-    const auto v = must_parse(R"([3, -0, 0.1, 12345678901234567890, 1e999, 1e-999, 9007199254740993])");
+    const auto v =
+        must_parse(R"([3, -0, 0.1, 12345678901234567890, 1e999, 1e-999, 9007199254740993])");
     const auto& a = v.as_array();
     for (const auto& n : a) EXPECT_TRUE(n.is_double());
     EXPECT_EQ(a[0].as_double(), 3.0);
@@ -65,9 +66,7 @@ TEST(json_text_test, last_duplicate_key_wins_in_the_first_ones_place) {
     EXPECT_EQ(o.begin()->value().as_double(), 3.0);
 }
 
-TEST(json_text_test, invalid_utf8_inside_a_string_is_a_syntax_error) {
-    must_fail("\"\xC3\x28\"");
-}
+TEST(json_text_test, invalid_utf8_inside_a_string_is_a_syntax_error) { must_fail("\"\xC3\x28\""); }
 
 TEST(json_text_test, strings_are_escaped_like_json_stringify) {
     std::string out;

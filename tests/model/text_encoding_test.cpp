@@ -12,9 +12,16 @@ TEST(text_encoding_test, valid_utf8_without_charset_is_used_as_is) {
 
 TEST(text_encoding_test, latin1_body_without_charset_is_read_as_windows_1252) {
     // "échouée" as Windows PowerShell 5.1 sends it, plus the euro sign from the 0x80 block.
-    const auto text = to_utf8_text("\xE9" "chou\xE9" "e \x80", "application/json");
+    const auto text = to_utf8_text(
+        "\xE9"
+        "chou\xE9"
+        "e \x80",
+        "application/json");
     ASSERT_TRUE(text.has_value());
-    EXPECT_EQ(*text, "\xC3\xA9" "chou\xC3\xA9" "e \xE2\x82\xAC");
+    EXPECT_EQ(*text,
+              "\xC3\xA9"
+              "chou\xC3\xA9"
+              "e \xE2\x82\xAC");
 }
 
 TEST(text_encoding_test, declared_utf8_replaces_invalid_bytes_with_u_fffd) {
@@ -22,8 +29,7 @@ TEST(text_encoding_test, declared_utf8_replaces_invalid_bytes_with_u_fffd) {
     ASSERT_TRUE(text.has_value());
     EXPECT_EQ(*text, "a\xEF\xBF\xBDz");
     // A truncated 3-byte sequence is one replacement (WHATWG maximal subpart), not two.
-    EXPECT_EQ(*to_utf8_text("a\xE2\x82z", "application/json;charset=\"UTF-8\""),
-              "a\xEF\xBF\xBDz");
+    EXPECT_EQ(*to_utf8_text("a\xE2\x82z", "application/json;charset=\"UTF-8\""), "a\xEF\xBF\xBDz");
 }
 
 TEST(text_encoding_test, declared_latin1_is_decoded_even_when_it_looks_like_utf8) {

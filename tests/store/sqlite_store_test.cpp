@@ -1,7 +1,7 @@
 // What only the SQLite store promises: data survives a reopen, expired rows leave the file, and
 // an unusable path fails at startup with the path in the message.
-#include "store/sqlite_handle.hpp"
 #include "store/sqlite_store.hpp"
+#include "store/sqlite_handle.hpp"
 #include "support/run_sync.hpp"
 #include "support/server_process.hpp"
 

@@ -5,9 +5,9 @@
 #include "support/run_sync.hpp"
 #include "support/server_process.hpp"
 
+#include <gtest/gtest.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
-#include <gtest/gtest.h>
 
 #include <algorithm>
 #include <numeric>
@@ -125,13 +125,14 @@ TYPED_TEST(store_contract_test, concurrent_appends_from_many_threads_are_all_kep
     std::vector<std::uint64_t> counts;
     std::mutex counts_mutex;
     for (int i = 0; i < appends; ++i) {
-        net::co_spawn(this->ioc_,
-                      [&, i]() -> net::awaitable<void> {
-                          auto n = co_await this->store_->append_log("race", std::to_string(i), 60s);
-                          const std::lock_guard lock(counts_mutex);
-                          counts.push_back(n.has_value() ? *n : 0);
-                      },
-                      net::detached);
+        net::co_spawn(
+            this->ioc_,
+            [&, i]() -> net::awaitable<void> {
+                auto n = co_await this->store_->append_log("race", std::to_string(i), 60s);
+                const std::lock_guard lock(counts_mutex);
+                counts.push_back(n.has_value() ? *n : 0);
+            },
+            net::detached);
     }
     std::vector<std::thread> threads;
     for (int t = 0; t < 4; ++t) threads.emplace_back([this] { this->ioc_.run(); });
@@ -148,13 +149,14 @@ TYPED_TEST(store_contract_test, concurrent_puts_to_many_sessions_are_all_stored)
     constexpr int sessions = 300;
     std::atomic<int> acknowledged{0};
     for (int i = 0; i < sessions; ++i) {
-        net::co_spawn(this->ioc_,
-                      [&, i]() -> net::awaitable<void> {
-                          auto v = co_await this->store_->put("s" + std::to_string(i),
-                                                              std::to_string(i), 60s);
-                          if (v) ++acknowledged;
-                      },
-                      net::detached);
+        net::co_spawn(
+            this->ioc_,
+            [&, i]() -> net::awaitable<void> {
+                auto v =
+                    co_await this->store_->put("s" + std::to_string(i), std::to_string(i), 60s);
+                if (v) ++acknowledged;
+            },
+            net::detached);
     }
     std::vector<std::thread> threads;
     for (int t = 0; t < 3; ++t) threads.emplace_back([this] { this->ioc_.run(); });

@@ -44,7 +44,8 @@ std::vector<int> response_statuses(std::string_view stream) {
     std::vector<int> statuses;
     std::size_t at = 0;
     while ((at = stream.find("HTTP/1.", at)) != std::string_view::npos) {
-        if (at + 12 <= stream.size()) statuses.push_back(std::stoi(std::string(stream.substr(at + 9, 3))));
+        if (at + 12 <= stream.size())
+            statuses.push_back(std::stoi(std::string(stream.substr(at + 9, 3))));
         at += 8;
     }
     return statuses;

@@ -150,7 +150,8 @@ completed_process run_binary(const std::vector<std::string>& args, const std::st
 }
 
 temp_dir::temp_dir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "progressd-test-XXXXXX").string();
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / "progressd-test-XXXXXX").string();
     if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
     path_ = pattern;
 }

@@ -51,7 +51,8 @@ struct completed_process {
     int exit_code;
     std::string output;
 };
-completed_process run_binary(const std::vector<std::string>& args, const std::string& working_dir = "");
+completed_process run_binary(const std::vector<std::string>& args,
+                             const std::string& working_dir = "");
 
 /// A fresh empty directory under the system temp dir, removed with its contents on destruction.
 class temp_dir {

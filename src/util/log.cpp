@@ -1,0 +1,54 @@
+#include "util/log.hpp"
+
+#include <spdlog/sinks/base_sink.h>
+#include <spdlog/spdlog.h>
+
+#include <unistd.h>
+#include <cstdio>
+#include <mutex>
+
+namespace progressd {
+namespace {
+
+// A sink on a fully buffered FILE* over a duplicate of fd 2. spdlog's own stderr sink flushes
+// every line; this one leaves flushing to flush_on() and flush_every().
+class buffered_stderr_sink final : public spdlog::sinks::base_sink<std::mutex> {
+public:
+    buffered_stderr_sink() : file_(fdopen(dup(STDERR_FILENO), "w")) {
+        if (file_ == nullptr) file_ = stderr;
+        std::setvbuf(file_, nullptr, _IOFBF, 64 * 1024);
+    }
+    ~buffered_stderr_sink() override {
+        std::fflush(file_);
+        if (file_ != stderr) std::fclose(file_);
+    }
+    buffered_stderr_sink(const buffered_stderr_sink&) = delete;
+    buffered_stderr_sink& operator=(const buffered_stderr_sink&) = delete;
+
+protected:
+    void sink_it_(const spdlog::details::log_msg& msg) override {
+        spdlog::memory_buf_t line;
+        formatter_->format(msg, line);
+        std::fwrite(line.data(), 1, line.size(), file_);
+    }
+    void flush_() override { std::fflush(file_); }
+
+private:
+    std::FILE* file_;
+};
+
+}  // namespace
+
+void configure_logging(const std::string& level) {
+    auto logger =
+        std::make_shared<spdlog::logger>("progressd", std::make_shared<buffered_stderr_sink>());
+    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %l %v", spdlog::pattern_time_type::utc);
+    logger->set_level(spdlog::level::from_str(level));
+    logger->flush_on(spdlog::level::warn);
+    spdlog::set_default_logger(std::move(logger));
+    spdlog::flush_every(std::chrono::seconds(1));
+}
+
+void flush_logs() { spdlog::default_logger()->flush(); }
+
+}  // namespace progressd
