@@ -23,6 +23,22 @@ std::variant<boost::json::value, model::json_syntax_error> parse_body(const http
     return model::parse_json(req.body());
 }
 
+// The body of `req` as a valid T, or the 400 reply that says why it is not one.
+template <class T>
+std::variant<T, http::reply> decode_body(const http::request& req,
+                                         model::validated<T> (*validate)(const boost::json::value&),
+                                         std::string_view invalid_message) {
+    auto parsed = parse_body(req);
+    if (auto* syntax_error = std::get_if<model::json_syntax_error>(&parsed)) {
+        return http::invalid_json_reply(*syntax_error);
+    }
+    auto validated = validate(std::get<boost::json::value>(parsed));
+    if (auto* issues = std::get_if<model::issue_list>(&validated)) {
+        return http::validation_reply(invalid_message, *issues);
+    }
+    return std::get<T>(std::move(validated));
+}
+
 // {"success":true,"sessionId":…} and, for a log append, "totalErrors".
 std::string success_body(std::string_view session_id, std::optional<std::uint64_t> total_errors) {
     std::string body = R"({"success":true,"sessionId":)";
@@ -69,15 +85,9 @@ net::awaitable<http::reply> progress_api::get_progress(std::string session_id) {
 
 net::awaitable<http::reply> progress_api::post_progress(std::string session_id,
                                                         const http::request& req) {
-    auto parsed = parse_body(req);
-    if (auto* syntax_error = std::get_if<model::json_syntax_error>(&parsed)) {
-        co_return http::invalid_json_reply(*syntax_error);
-    }
-    auto validated = model::validate_progress(std::get<boost::json::value>(parsed));
-    if (auto* issues = std::get_if<model::issue_list>(&validated)) {
-        co_return http::validation_reply("Invalid progress data", *issues);
-    }
-    const auto& progress = std::get<model::progress>(validated);
+    auto body = decode_body(req, model::validate_progress, "Invalid progress data");
+    if (auto* rejection = std::get_if<http::reply>(&body)) co_return std::move(*rejection);
+    const auto& progress = std::get<model::progress>(body);
     if (progress.session_id != session_id) co_return http::error_reply(400, "Session ID mismatch");
 
     auto version = co_await store_.put(session_id, model::to_json(progress), options_.ttl);
@@ -105,16 +115,10 @@ net::awaitable<http::reply> progress_api::get_log(std::string session_id) {
 
 net::awaitable<http::reply> progress_api::post_log(std::string session_id,
                                                    const http::request& req) {
-    auto parsed = parse_body(req);
-    if (auto* syntax_error = std::get_if<model::json_syntax_error>(&parsed)) {
-        co_return http::invalid_json_reply(*syntax_error);
-    }
-    auto validated = model::validate_log_entry(std::get<boost::json::value>(parsed));
-    if (auto* issues = std::get_if<model::issue_list>(&validated)) {
-        co_return http::validation_reply("Invalid error log entry", *issues);
-    }
+    auto body = decode_body(req, model::validate_log_entry, "Invalid error log entry");
+    if (auto* rejection = std::get_if<http::reply>(&body)) co_return std::move(*rejection);
     auto total = co_await store_.append_log(
-        session_id, model::to_json(std::get<model::log_entry>(validated)), options_.ttl);
+        session_id, model::to_json(std::get<model::log_entry>(body)), options_.ttl);
     if (!total) co_return http::store_failure_reply("Failed to append to error log", total.error());
     co_return http::json_reply(success_body(session_id, *total));
 }

@@ -32,13 +32,20 @@ void append_tool_status(std::string& out, const tool_status& t) {
     out += '}';
 }
 
-void append_progress_error(std::string& out, const progress_error& e) {
+// `{"tool":…,"error":…,"suggestedFix":…` without the closing brace: the start that
+// ProgressError and ErrorLogEntry share.
+void append_error_fields(std::string& out, std::string_view tool, std::string_view error,
+                         std::string_view suggested_fix) {
     out += R"({"tool":)";
-    append_json_string(out, e.tool);
+    append_json_string(out, tool);
     out += R"(,"error":)";
-    append_json_string(out, e.error);
+    append_json_string(out, error);
     out += R"(,"suggestedFix":)";
-    append_json_string(out, e.suggested_fix);
+    append_json_string(out, suggested_fix);
+}
+
+void append_progress_error(std::string& out, const progress_error& e) {
+    append_error_fields(out, e.tool, e.error, e.suggested_fix);
     out += '}';
 }
 
@@ -80,12 +87,7 @@ std::string to_json(const progress& p) {
 std::string to_json(const log_entry& e) {
     std::string out;
     out.reserve(96 + e.tool.size() + e.error.size() + e.suggested_fix.size());
-    out += R"({"tool":)";
-    append_json_string(out, e.tool);
-    out += R"(,"error":)";
-    append_json_string(out, e.error);
-    out += R"(,"suggestedFix":)";
-    append_json_string(out, e.suggested_fix);
+    append_error_fields(out, e.tool, e.error, e.suggested_fix);
     out += R"(,"timestamp":)";
     append_json_string(out, e.timestamp);
     out += R"(,"step":)";
