@@ -28,7 +28,8 @@ int main(int argc, char** argv) {
 
     try {
         system_clock clock;
-        auto store = store::open_store(config.store, {config.fsync}, clock);
+        auto store = store::open_store(
+            config.store, {config.fsync, config.connect_timeout, config.command_timeout}, clock);
         api::progress_api api(*store, {config.ttl});
         http::limits limits;
         limits.max_body_bytes = config.max_body_bytes;

@@ -100,16 +100,11 @@ net::awaitable<http::reply> progress_api::get_log(std::string session_id) {
     if (!entries) {
         co_return http::store_failure_reply("Failed to retrieve error log", entries.error());
     }
-    std::size_t size = 16;
-    for (const auto& e : *entries) size += e.size() + 1;
     std::string body;
-    body.reserve(size);
-    body += R"({"errors":[)";
-    for (std::size_t i = 0; i < entries->size(); ++i) {
-        if (i > 0) body += ',';
-        body += (*entries)[i];
-    }
-    body += "]}";
+    body.reserve(entries->size() + 12);
+    body += R"({"errors":)";
+    body += *entries;
+    body += '}';
     co_return http::json_reply(std::move(body));
 }
 

@@ -54,15 +54,18 @@ public:
     // Returns whether any source set it.
     bool resolve(setting& s) const {
         if (s.given) return true;
-        if (auto v = environment_(s.env)) {
+        if (auto v = get(s.env)) {
             s.value = *v;
             return true;
         }
-        if (auto it = files_.find(s.env); it != files_.end()) {
-            s.value = it->second;
-            return true;
-        }
         return false;
+    }
+
+    // The variable `name` from the environment, else from the env files.
+    std::optional<std::string> get(const std::string& name) const {
+        if (auto v = environment_(name)) return v;
+        if (auto it = files_.find(name); it != files_.end()) return it->second;
+        return std::nullopt;
     }
 
 private:
@@ -94,6 +97,24 @@ std::map<std::string, std::string> load_env_files(const std::string& working_dir
 
 parse_outcome failure(std::string message) { return {std::nullopt, 2, std::move(message)}; }
 
+// Fills the URL and tokens of the REST store from KV_REST_API_*; the reason when it cannot.
+std::optional<std::string> complete_kv_rest(const resolver& sources, store::store_spec& spec) {
+    const auto url = sources.get("KV_REST_API_URL");
+    const auto token = sources.get("KV_REST_API_TOKEN");
+    if (!url || url->empty()) return "the kv-rest store needs KV_REST_API_URL (and KV_REST_API_TOKEN)";
+    // The original's "local Redis" recipe points KV_REST_API_URL at Redis itself, which speaks
+    // RESP, not HTTP; say what works instead of failing obscurely later.
+    if (url->starts_with("redis://") || url->starts_with("rediss://")) {
+        return "KV_REST_API_URL=" + *url + " is a Redis URL, not a REST one: use --store " + *url +
+               " (or REDIS_URL) instead";
+    }
+    if (!token || token->empty()) return "the kv-rest store needs KV_REST_API_TOKEN";
+    spec.location = *url;
+    spec.token = *token;
+    spec.read_only_token = sources.get("KV_REST_API_READ_ONLY_TOKEN").value_or("");
+    return std::nullopt;
+}
+
 }  // namespace
 
 env_lookup process_environment() {
@@ -113,6 +134,8 @@ parse_outcome parse_options(const std::vector<std::string>& args, const env_look
     setting max_body{"--max-body", "PROGRESSD_MAX_BODY", {}};
     setting log_level{"--log-level", "PROGRESSD_LOG_LEVEL", {}};
     setting durability{"--durability", "PROGRESSD_DURABILITY", {}};
+    setting connect_timeout{"--connect-timeout", "PROGRESSD_CONNECT_TIMEOUT", {}};
+    setting command_timeout{"--command-timeout", "PROGRESSD_COMMAND_TIMEOUT", {}};
     std::optional<std::string> env_file;
 
     CLI::App app{"progressd: a live progress tracker for setup scripts", "progressd"};
@@ -122,13 +145,15 @@ parse_outcome parse_options(const std::vector<std::string>& args, const env_look
     };
     add(host, "address to listen on [127.0.0.1]");
     add(port, "TCP port, 0 for any free one [3000]");
-    add(store, "sqlite:PATH or memory: [sqlite:./data/progress.db]");
+    add(store, "sqlite:PATH, memory:, redis://[user:password@]host:port[/db] or kv-rest: [sqlite:./data/progress.db]");
     add(ttl, "seconds that progress and logs live after their last write [3600]");
     add(threads, "I/O threads [number of cores]");
     add(max_body, "largest accepted request body in bytes [65536]");
     add(log_level, "trace, debug, info, warn, error or off [info]");
     add(durability,
         "normal (survives a crash of the process) or fsync (survives power loss) [normal]");
+    add(connect_timeout, "milliseconds to connect to Redis or the REST store [2000]");
+    add(command_timeout, "milliseconds a Redis or REST command may take [2000]");
     app.add_option("--env-file", env_file, "read this file instead of .env and .env.local");
 
     std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 takes them reversed
@@ -141,7 +166,8 @@ parse_outcome parse_options(const std::vector<std::string>& args, const env_look
     } catch (const CLI::ParseError& e) {
         return failure(std::string(e.what()) + " (see progressd --help)");
     }
-    for (setting* s : {&host, &port, &store, &ttl, &threads, &max_body, &log_level, &durability}) {
+    for (setting* s : {&host, &port, &store, &ttl, &threads, &max_body, &log_level, &durability,
+                       &connect_timeout, &command_timeout}) {
         s->given = app.count(s->flag) > 0;
     }
 
@@ -164,11 +190,30 @@ parse_outcome parse_options(const std::vector<std::string>& args, const env_look
                            ": use a number from 0 to 65535");
         c.port = static_cast<unsigned short>(*v);
     }
-    if (sources.resolve(store)) {
+    if (!sources.resolve(store)) {
+        // Without --store or PROGRESSD_STORE, the variables of a Redis or Vercel KV setup pick
+        // the store, so that a `vercel env pull` .env.local works as it is.
+        if (auto redis_url = sources.get("REDIS_URL")) {
+            store.value = *redis_url;
+        } else if (sources.get("KV_REST_API_URL") && sources.get("KV_REST_API_TOKEN")) {
+            store.value = "kv-rest:";
+        }
+    }
+    if (!store.value.empty()) {
         auto spec = store::parse_store_spec(store.value, &problem);
         if (!spec) return failure(problem + " (from " + origin(store, store.given) + ")");
         c.store = *spec;
         c.store_text = store.value;
+    }
+    if (c.store.backend == store::store_spec::kind::kv_rest) {
+        if (auto why = complete_kv_rest(sources, c.store)) return failure(*why);
+        c.store_text = "kv-rest:" + c.store.location;
+    }
+    for (setting* timeout : {&connect_timeout, &command_timeout}) {
+        if (!sources.resolve(*timeout)) continue;
+        auto v = to_integer<long>(timeout->value, 10, 600000);
+        if (!v) return failure("invalid timeout '" + timeout->value + "' from " + origin(*timeout, timeout->given) + ": use a number of milliseconds from 10 to 600000");
+        (timeout == &connect_timeout ? c.connect_timeout : c.command_timeout) = std::chrono::milliseconds(*v);
     }
     if (sources.resolve(ttl)) {
         auto v = to_integer<long>(ttl.value, 1, 365L * 24 * 3600);

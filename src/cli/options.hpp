@@ -17,13 +17,15 @@ namespace progressd::cli {
 struct config {
     std::string host = "127.0.0.1";
     unsigned short port = 3000;
-    store::store_spec store{store::store_spec::kind::sqlite, "./data/progress.db"};
+    store::store_spec store{store::store_spec::kind::sqlite, "./data/progress.db", {}, {}};
     std::string store_text = "sqlite:./data/progress.db";
     std::chrono::seconds ttl{3600};
     unsigned threads = 1;
     std::size_t max_body_bytes = 64 * 1024;
     std::string log_level = "info";
     bool fsync = false;
+    std::chrono::milliseconds connect_timeout{2000};
+    std::chrono::milliseconds command_timeout{2000};
 };
 
 /// What parse_options decided: run with `config`, or exit at once with `exit_code` after

@@ -2,6 +2,17 @@
 
 namespace progressd::store {
 namespace {
+
+std::string join_json_array(const std::vector<std::string>& entries) {
+    std::string array = "[";
+    for (const auto& entry : entries) {
+        if (array.size() > 1) array += ',';
+        array += entry;
+    }
+    array += ']';
+    return array;
+}
+
 // Expired entries are dropped lazily on access and by a sweep at most this often.
 constexpr auto purge_interval = std::chrono::seconds(10);
 }  // namespace
@@ -43,14 +54,11 @@ boost::asio::awaitable<result<std::uint64_t>> memory_store::append_log(std::stri
     co_return log.entries.size();
 }
 
-boost::asio::awaitable<result<std::vector<std::string>>> memory_store::get_log(
-    std::string session_id) {
+boost::asio::awaitable<result<std::string>> memory_store::get_log(std::string session_id) {
     const std::lock_guard lock(mutex_);
     const auto it = logs_.find(session_id);
-    if (it == logs_.end() || it->second.expires_at <= clock_.now()) {
-        co_return std::vector<std::string>{};
-    }
-    co_return it->second.entries;
+    if (it == logs_.end() || it->second.expires_at <= clock_.now()) co_return std::string("[]");
+    co_return join_json_array(it->second.entries);
 }
 
 boost::asio::awaitable<result<void>> memory_store::ping() { co_return result<void>{}; }

@@ -21,8 +21,7 @@ public:
     boost::asio::awaitable<result<std::uint64_t>> append_log(std::string session_id,
                                                              std::string entry_json,
                                                              std::chrono::seconds ttl) override;
-    boost::asio::awaitable<result<std::vector<std::string>>> get_log(
-        std::string session_id) override;
+    boost::asio::awaitable<result<std::string>> get_log(std::string session_id) override;
     boost::asio::awaitable<result<void>> ping() override;
     void close() override {}
 

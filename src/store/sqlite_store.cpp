@@ -221,14 +221,18 @@ net::awaitable<result<stored_progress>> sqlite_store::get(std::string session_id
     }
 }
 
-net::awaitable<result<std::vector<std::string>>> sqlite_store::get_log(std::string session_id) {
+net::awaitable<result<std::string>> sqlite_store::get_log(std::string session_id) {
     try {
         reader_lease r(*this);
         statement_scope scope(r->get_log);
         r->get_log.bind(1, session_id).bind(2, unix_ms(clock_.now()));
-        std::vector<std::string> entries;
-        while (r->get_log.step()) entries.emplace_back(r->get_log.column_text(0));
-        co_return entries;
+        std::string array = "[";
+        while (r->get_log.step()) {
+            if (array.size() > 1) array += ',';
+            array += r->get_log.column_text(0);
+        }
+        array += ']';
+        co_return array;
     } catch (const sqlite_error& e) {
         spdlog::error("sqlite read failed: {}", e.what());
         co_return to_store_error(e);

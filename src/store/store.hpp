@@ -10,7 +10,6 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
-#include <vector>
 
 namespace progressd::store {
 
@@ -51,9 +50,9 @@ public:
                                                                      std::string entry_json,
                                                                      std::chrono::seconds ttl) = 0;
 
-    /// The entries of the error log of `session_id` in append order; empty when it has none.
-    virtual boost::asio::awaitable<result<std::vector<std::string>>> get_log(
-        std::string session_id) = 0;
+    /// The error log of `session_id` as the JSON array text of its entries in append order,
+    /// exactly as the original app stored it under `progress:{id}:log`; "[]" when it has none.
+    virtual boost::asio::awaitable<result<std::string>> get_log(std::string session_id) = 0;
 
     /// Succeeds when the backend can serve requests (used by /readyz).
     virtual boost::asio::awaitable<result<void>> ping() = 0;

@@ -1,6 +1,8 @@
 #include "store/store_spec.hpp"
 
+#include "store/kv_rest_store.hpp"
 #include "store/memory_store.hpp"
+#include "store/redis_store.hpp"
 #include "store/sqlite_store.hpp"
 
 namespace progressd::store {
@@ -10,17 +12,22 @@ std::optional<store_spec> parse_store_spec(std::string_view text, std::string* p
     const std::string_view scheme = text.substr(0, colon);
     const std::string_view rest = colon == std::string_view::npos ? "" : text.substr(colon + 1);
     if (colon != std::string_view::npos && scheme == "memory" && rest.empty()) {
-        return store_spec{store_spec::kind::memory, {}};
+        return store_spec{store_spec::kind::memory, {}, {}, {}};
     }
+    if (scheme == "redis" || scheme == "rediss") {
+        return store_spec{store_spec::kind::redis, std::string(text), {}, {}};
+    }
+    if (scheme == "kv-rest" && rest.empty()) return store_spec{store_spec::kind::kv_rest, {}, {}, {}};
     if (colon != std::string_view::npos && scheme == "sqlite") {
         if (rest.empty()) {
             *problem = "--store sqlite: needs a file path, e.g. sqlite:./data/progress.db";
             return std::nullopt;
         }
-        return store_spec{store_spec::kind::sqlite, std::string(rest)};
+        return store_spec{store_spec::kind::sqlite, std::string(rest), {}, {}};
     }
     *problem = "unknown store '" + std::string(text) +
-               "': use sqlite:PATH (e.g. sqlite:./data/progress.db) or memory:";
+               "': use sqlite:PATH (e.g. sqlite:./data/progress.db), memory:, "
+               "redis://[user:password@]host:port[/db] or kv-rest:";
     return std::nullopt;
 }
 
@@ -32,6 +39,10 @@ std::unique_ptr<store> open_store(const store_spec& spec, const open_options& op
         case store_spec::kind::sqlite:
             return std::make_unique<sqlite_store>(sqlite_options{spec.location, options.fsync},
                                                   clock);
+        case store_spec::kind::redis:
+            return make_redis_store(spec.location, options, clock);
+        case store_spec::kind::kv_rest:
+            return make_kv_rest_store(spec, options, clock);
     }
     throw std::logic_error("unhandled store kind");
 }

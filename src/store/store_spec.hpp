@@ -5,6 +5,7 @@
 #include "store/store.hpp"
 #include "util/clock.hpp"
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -13,17 +14,23 @@
 namespace progressd::store {
 
 struct store_spec {
-    enum class kind { memory, sqlite };
+    enum class kind { memory, sqlite, redis, kv_rest };
     kind backend = kind::sqlite;
-    std::string location;  ///< sqlite: the database file path
+    std::string location;         ///< sqlite: file path; redis: the redis:// URL; kv_rest: base URL
+    std::string token;            ///< kv_rest: KV_REST_API_TOKEN
+    std::string read_only_token;  ///< kv_rest: KV_REST_API_READ_ONLY_TOKEN, may be empty
 };
 
 /// Parses `text`; nullopt with `*problem` set to a one-line reason when it is not a known form.
 /// Example: parse_store_spec("sqlite:./data/progress.db") → {sqlite, "./data/progress.db"}.
+/// `redis://…` and `rediss://…` name Redis; `kv-rest:` names the Upstash REST store, whose URL
+/// and tokens come from the KV_REST_API_* variables (see cli/options).
 std::optional<store_spec> parse_store_spec(std::string_view text, std::string* problem);
 
 struct open_options {
-    bool fsync = false;
+    bool fsync = false;                                    ///< sqlite
+    std::chrono::milliseconds connect_timeout{2000};       ///< redis, kv_rest
+    std::chrono::milliseconds command_timeout{2000};       ///< redis, kv_rest
 };
 
 /// Opens the backend. Throws std::runtime_error with a one-line reason when it cannot.

@@ -14,7 +14,9 @@ public:
             case store_errc::not_found:
                 return "not found";
             case store_errc::unavailable:
-                return "store unavailable";
+                return "cannot connect to the store";
+            case store_errc::timeout:
+                return "store timeout";
             case store_errc::storage_full:
                 return "storage full";
             case store_errc::io_error:

@@ -30,16 +30,16 @@ TEST(sqlite_store_test, data_survives_closing_and_reopening) {
     {
         sqlite_store store({path}, clock);
         ASSERT_TRUE(run_sync(ioc, store.put("s", R"({"kept":true})", 60s)));
-        ASSERT_TRUE(run_sync(ioc, store.append_log("s", "e1", 60s)));
+        ASSERT_TRUE(run_sync(ioc, store.append_log("s", R"("e1")", 60s)));
         store.close();
     }
     sqlite_store reopened({path}, clock);
     const auto r = run_sync(ioc, reopened.get("s"));
     ASSERT_TRUE(r.has_value());
     EXPECT_EQ(r->json, R"({"kept":true})");
-    EXPECT_EQ(*run_sync(ioc, reopened.get_log("s")), std::vector<std::string>{"e1"});
+    EXPECT_EQ(*run_sync(ioc, reopened.get_log("s")), R"(["e1"])");
     // Appending continues the count rather than restarting it.
-    EXPECT_EQ(*run_sync(ioc, reopened.append_log("s", "e2", 60s)), 2u);
+    EXPECT_EQ(*run_sync(ioc, reopened.append_log("s", R"("e2")", 60s)), 2u);
 }
 
 TEST(sqlite_store_test, purge_removes_expired_rows_from_the_file_and_keeps_live_ones) {
@@ -50,7 +50,7 @@ TEST(sqlite_store_test, purge_removes_expired_rows_from_the_file_and_keeps_live_
     sqlite_store store({path}, clock);
     for (int i = 0; i < 50; ++i) {
         ASSERT_TRUE(run_sync(ioc, store.put("old" + std::to_string(i), "{}", 10s)));
-        ASSERT_TRUE(run_sync(ioc, store.append_log("old" + std::to_string(i), "e", 10s)));
+        ASSERT_TRUE(run_sync(ioc, store.append_log("old" + std::to_string(i), "{}", 10s)));
     }
     ASSERT_TRUE(run_sync(ioc, store.put("live", "{}", 100s)));
     clock.advance(11s);
