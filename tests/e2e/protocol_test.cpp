@@ -65,6 +65,7 @@ TEST_F(protocol_test, chunked_bodies_are_accepted) {
 TEST_F(protocol_test, ambiguous_or_broken_framing_is_refused_with_400) {
     const std::string body = progress_body("s", 1);
     const auto length = std::to_string(body.size());
+    static constexpr char nul_in_header[] = "GET /healthz HTTP/1.1\r\nX: a\0b\r\n\r\n";
     const std::vector<std::pair<std::string, std::string>> cases = {
         {"both Content-Length and chunked",
          post("Content-Length: " + length + "\r\nTransfer-Encoding: chunked\r\n", "0\r\n\r\n")},
@@ -73,7 +74,7 @@ TEST_F(protocol_test, ambiguous_or_broken_framing_is_refused_with_400) {
         {"a chunk size that is not hex", post("Transfer-Encoding: chunked\r\n", "zz\r\n" + body)},
         {"a bad request line", "GET /healthz HTTP/9\r\n\r\n"},
         {"a header without a colon", "GET /healthz HTTP/1.1\r\nHost t\r\n\r\n"},
-        {"a NUL in a header", std::string("GET /healthz HTTP/1.1\r\nX: a\0b\r\n\r\n", 36)},
+        {"a NUL in a header", std::string(nul_in_header, sizeof nul_in_header - 1)},
     };
     for (const auto& [name, bytes] : cases) {
         SCOPED_TRACE(name);
