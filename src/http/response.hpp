@@ -19,6 +19,7 @@ struct reply {
     unsigned status = 200;
     std::string body;        ///< JSON text
     std::string_view allow;  ///< the Allow header of a 405, empty otherwise
+    std::string etag;        ///< the ETag header, set by make_conditional
     bool close_connection = false;
 };
 
@@ -43,5 +44,10 @@ reply store_failure_reply(std::string_view action, boost::system::error_code ec)
 
 /// 405 with the Allow header.
 reply method_not_allowed_reply(std::string_view allow);
+
+/// Gives a 200 reply an ETag derived from its body and, when `if_none_match` (the request's
+/// If-None-Match header, possibly empty) already names that tag, turns it into a bodiless 304.
+/// A dashboard that polls an unchanged session then costs a few bytes per poll.
+void make_conditional(reply& r, std::string_view if_none_match);
 
 }  // namespace progressd::http

@@ -41,6 +41,11 @@ bhttp::response<bhttp::string_body> make_response(unsigned version, reply& r, bo
     res.set(field::access_control_allow_methods, "GET, POST, OPTIONS");
     res.set(field::access_control_allow_headers, "Content-Type");
     if (!r.allow.empty()) res.set(field::allow, r.allow);
+    if (!r.etag.empty()) {
+        res.set(field::etag, r.etag);
+        // Dashboards poll; make every cache revalidate instead of serving a stale copy.
+        res.set(field::cache_control, "no-cache");
+    }
     res.keep_alive(keep_alive);
     res.body() = std::move(r.body);
     res.prepare_payload();
@@ -107,7 +112,12 @@ net::awaitable<reply> dispatch(request_handler& handler, const request& req) {
     const auto& r = std::get<route>(routed);
     if (!is_allowed(r.target, req.method()))
         co_return method_not_allowed_reply(allowed_methods(r.target));
-    co_return co_await handler.handle(r, req);
+    reply answer = co_await handler.handle(r, req);
+    const bool read = req.method() == bhttp::verb::get || req.method() == bhttp::verb::head;
+    if (read && (r.target == endpoint::progress || r.target == endpoint::progress_log)) {
+        make_conditional(answer, req[field::if_none_match]);
+    }
+    co_return answer;
 }
 
 }  // namespace

@@ -91,7 +91,7 @@ TEST_F(api_test, unknown_routes_are_404_and_missing_methods_405_with_allow) {
 
 TEST_F(api_test, bad_json_is_400_with_a_position_and_nothing_is_stored) {
     for (const std::string& body : {std::string("{\"sessionId\":\"s\""), std::string(""),
-                                   progress_body("s", 1) + " trailing"}) {
+                                    progress_body("s", 1) + " trailing"}) {
         SCOPED_TRACE(body);
         const auto r = request(verb::post, "/api/progress/s", body);
         EXPECT_EQ(r.status, 400u);
@@ -212,6 +212,44 @@ TEST_F(api_test, health_and_readiness) {
     EXPECT_EQ(r.body, R"({"status":"ok"})");
     r = request(verb::get, "/readyz");
     EXPECT_EQ(r.status, 200u);
+}
+
+}  // namespace
+}  // namespace progressd::testing
+
+namespace progressd::testing {
+namespace {
+
+TEST_F(api_test, polling_with_if_none_match_gets_304_until_the_session_changes) {
+    ASSERT_EQ(request(verb::post, "/api/progress/poll", progress_body("poll", 1)).status, 200u);
+    const auto first = request(verb::get, "/api/progress/poll");
+    const std::string etag = first.header("etag");
+    ASSERT_FALSE(etag.empty());
+
+    auto again = request(verb::get, "/api/progress/poll", {}, {{"If-None-Match", etag}});
+    EXPECT_EQ(again.status, 304u);
+    EXPECT_TRUE(again.body.empty());
+    EXPECT_EQ(again.header("etag"), etag);
+    expect_cors_json(again);
+    EXPECT_EQ(request(verb::get, "/api/progress/poll", {}, {{"If-None-Match", "W/" + etag}}).status,
+              304u);
+
+    ASSERT_EQ(request(verb::post, "/api/progress/poll", progress_body("poll", 2)).status, 200u);
+    again = request(verb::get, "/api/progress/poll", {}, {{"If-None-Match", etag}});
+    EXPECT_EQ(again.status, 200u);
+    EXPECT_NE(again.header("etag"), etag);
+
+    // The log has its own tag, which an append changes.
+    const auto log = request(verb::get, "/api/progress/poll/log");
+    EXPECT_EQ(
+        request(verb::get, "/api/progress/poll/log", {}, {{"If-None-Match", log.header("etag")}})
+            .status,
+        304u);
+    ASSERT_EQ(request(verb::post, "/api/progress/poll/log", log_body(1)).status, 200u);
+    EXPECT_EQ(
+        request(verb::get, "/api/progress/poll/log", {}, {{"If-None-Match", log.header("etag")}})
+            .status,
+        200u);
 }
 
 }  // namespace
