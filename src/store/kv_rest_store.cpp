@@ -1,6 +1,614 @@
-// Placeholder while the backend is written (this session); replaced before the commit.
+// `kv-rest:` — the Upstash REST protocol that Vercel KV speaks, in the original app's key layout
+// (store/redis_layout.hpp). A command is one POST of its JSON array to the base URL, answered by
+// {"result": …} or {"error": "…"}.
+//
+// DESIGN. libcurl's easy interface blocks, so it never runs on an I/O thread. A fixed pool of
+// workers takes operations from one FIFO queue; each worker owns one CURL easy handle, whose
+// kept-alive connection makes an operation cost one round trip. An operation completes on its
+// worker and its result is posted back to the caller's executor, which counts as outstanding
+// work until then (as in sqlite_store::submit). Atomicity is Redis's: a write is one Lua script
+// (EVALSHA, or EVAL when the script cache lacks it), a read one command. Expiry is Redis's own
+// (EX), so the clock is not consulted. close() lets the workers finish what is queued; later
+// operations fail as unavailable.
 #include "store/kv_rest_store.hpp"
+
+#include "store/redis_layout.hpp"
+#include "util/net.hpp"
+
+#include <curl/curl.h>
+#include <poll.h>
+#include <spdlog/spdlog.h>
+#include <boost/asio/associated_executor.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/execution/outstanding_work.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/prefer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+
+#include <array>
+#include <atomic>
+#include <charconv>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <optional>
 #include <stdexcept>
+#include <thread>
+#include <utility>
+#include <vector>
+
 namespace progressd::store {
+namespace {
+
+// Operations in flight at once, and so connections to the endpoint.
+constexpr std::size_t worker_count = 4;
+
+// Answers are a few kB; a URL that points at something else may stream without end.
+constexpr std::size_t max_answer_bytes = 16 * 1024 * 1024;
+
+//------------------------------------------------------------------------------
+// libcurl handles
+
+void init_curl_once() {
+    static std::once_flag once;
+    std::call_once(once, [] {
+        if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+            throw std::runtime_error("cannot initialise libcurl");
+        }
+    });
+}
+
+// Owns a CURL easy handle: no copy, a noexcept move, a destructor that cannot fail.
+class curl_easy {
+public:
+    curl_easy() : handle_(curl_easy_init()) {
+        if (handle_ == nullptr) throw std::runtime_error("cannot create a libcurl handle");
+    }
+    ~curl_easy() {
+        if (handle_ != nullptr) curl_easy_cleanup(handle_);
+    }
+    curl_easy(curl_easy&& other) noexcept : handle_(std::exchange(other.handle_, nullptr)) {}
+    curl_easy& operator=(curl_easy&&) = delete;
+    curl_easy(const curl_easy&) = delete;
+    curl_easy& operator=(const curl_easy&) = delete;
+
+    CURL* get() const noexcept { return handle_; }
+
+private:
+    CURL* handle_;
+};
+
+struct slist_deleter {
+    void operator()(curl_slist* list) const noexcept { curl_slist_free_all(list); }
+};
+using curl_headers = std::unique_ptr<curl_slist, slist_deleter>;
+
+curl_headers make_headers(const std::string& token) {
+    curl_headers headers;
+    // "Expect:" switches off the 100-continue round trip that libcurl adds for large bodies.
+    for (const std::string& line :
+         {"Authorization: Bearer " + token, std::string("Content-Type: application/json"),
+          std::string("Expect:")}) {
+        curl_slist* grown = curl_slist_append(headers.get(), line.c_str());
+        if (grown == nullptr) throw std::bad_alloc();
+        (void)headers.release();
+        headers.reset(grown);
+    }
+    return headers;
+}
+
+//------------------------------------------------------------------------------
+// One connection to the endpoint
+
+enum class token_kind { write, read };
+
+struct http_reply {
+    CURLcode code = CURLE_OK;
+    long status = 0;
+    std::string body;
+    std::string error;  ///< libcurl's message when code != CURLE_OK
+};
+
+// A kept-alive connection to the base URL, used by one thread at a time.
+class rest_connection {
+public:
+    rest_connection(const store_spec& spec, const open_options& options)
+        : write_headers_(make_headers(spec.token)),
+          read_headers_(
+              make_headers(spec.read_only_token.empty() ? spec.token : spec.read_only_token)) {
+        CURL* h = easy_.get();
+        curl_easy_setopt(h, CURLOPT_URL, spec.location.c_str());
+        curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+        curl_easy_setopt(h, CURLOPT_POST, 1L);
+        // Without signals libcurl's timeouts are safe in threads (it would use SIGALRM).
+        curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+        // A Redis port answers "-ERR …" without a status line; that must not pass for HTTP.
+        curl_easy_setopt(h, CURLOPT_HTTP09_ALLOWED, 0L);
+        curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
+                         static_cast<long>(options.connect_timeout.count()));
+        curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(options.command_timeout.count()));
+        curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+        curl_easy_setopt(h, CURLOPT_ERRORBUFFER, error_.data());
+        curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &rest_connection::on_data);
+        curl_easy_setopt(h, CURLOPT_WRITEDATA, this);
+    }
+    rest_connection(const rest_connection&) = delete;  // libcurl keeps pointers into it
+    rest_connection& operator=(const rest_connection&) = delete;
+
+    /// POSTs `body` (a JSON command array) with the token of `token` and waits for the answer.
+    /// Never throws: a transport failure is a reply whose `code` is not CURLE_OK.
+    http_reply post(const std::string& body, token_kind token) {
+        CURL* h = easy_.get();
+        answer_.clear();
+        error_[0] = '\0';
+        curl_easy_setopt(h, CURLOPT_HTTPHEADER,
+                         token == token_kind::write ? write_headers_.get() : read_headers_.get());
+        curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+        curl_easy_setopt(h, CURLOPT_POSTFIELDS, body.c_str());
+        http_reply reply;
+        reply.code = curl_easy_perform(h);
+        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &reply.status);
+        if (reply.code != CURLE_OK) {
+            reply.error = error_[0] != '\0' ? error_.data() : curl_easy_strerror(reply.code);
+        }
+        reply.body = std::move(answer_);
+        return reply;
+    }
+
+private:
+    static std::size_t on_data(char* data, std::size_t size, std::size_t count, void* self) {
+        auto& answer = static_cast<rest_connection*>(self)->answer_;
+        if (answer.size() + count > max_answer_bytes) return 0;  // libcurl: CURLE_WRITE_ERROR
+        answer.append(data, size * count);
+        return size * count;
+    }
+
+    curl_easy easy_;
+    curl_headers write_headers_;
+    curl_headers read_headers_;
+    std::array<char, CURL_ERROR_SIZE> error_{};
+    std::string answer_;
+};
+
+//------------------------------------------------------------------------------
+// Answers
+
+// What one command came to: its `result`, or an error code and the reason for the log.
+struct command_outcome {
+    json::value result;
+    boost::system::error_code ec;
+    std::string reason;  ///< Upstash's error text, or what went wrong on the way
+    long status = 0;
+};
+
+std::string excerpt(std::string_view text) {
+    constexpr std::size_t limit = 200;
+    return text.size() <= limit ? std::string(text) : std::string(text.substr(0, limit)) + "…";
+}
+
+// Maps a reply to an outcome; logs nothing (the caller knows which errors are expected).
+command_outcome interpret(const http_reply& reply) {
+    command_outcome out;
+    out.status = reply.status;
+    if (reply.code == CURLE_OPERATION_TIMEDOUT) {
+        out.ec = store_errc::timeout;
+        out.reason = reply.error;
+        return out;
+    }
+    if (reply.code != CURLE_OK) {
+        out.ec = store_errc::unavailable;
+        out.reason = reply.error;
+        return out;
+    }
+    boost::system::error_code parse_error;
+    json::value answer = json::parse(reply.body, parse_error);
+    const json::object* fields = parse_error ? nullptr : answer.if_object();
+    const json::value* error = fields ? fields->if_contains("error") : nullptr;
+    const json::value* result = fields ? fields->if_contains("result") : nullptr;
+    if (error != nullptr && error->is_string()) {
+        out.reason = std::string(error->get_string());
+    } else if (result == nullptr || reply.status != 200) {
+        out.reason = "HTTP " + std::to_string(reply.status) + " " + excerpt(reply.body);
+    }
+    if (reply.status >= 500 || reply.status == 429) {
+        out.ec = store_errc::unavailable;  // the service's trouble, not the request's
+    } else if (!out.reason.empty()) {
+        out.ec = store_errc::io_error;
+    } else {
+        out.result = *result;
+    }
+    return out;
+}
+
+// A JSON integer that counts something (a version, log entries).
+std::optional<std::uint64_t> to_count(const json::value& v) {
+    if (const auto* u = v.if_uint64()) return *u;
+    const auto* i = v.if_int64();
+    if (i == nullptr || *i < 0) return std::nullopt;
+    return static_cast<std::uint64_t>(*i);
+}
+
+// The version counter as Redis keeps it: a decimal string, absent for sessions that only the
+// original app has written.
+std::optional<std::uint64_t> to_version(const json::value& v) {
+    if (v.is_null()) return 0;
+    const auto* text = v.if_string();
+    if (text == nullptr) return std::nullopt;
+    std::uint64_t version = 0;
+    const auto [ptr, ec] = std::from_chars(text->data(), text->data() + text->size(), version);
+    if (ec != std::errc{} || ptr != text->data() + text->size()) return std::nullopt;
+    return version;
+}
+
+// The JSON array of a command, as the body of a POST.
+std::string command_body(const std::vector<std::string_view>& command) {
+    json::array array;
+    array.reserve(command.size());
+    for (const auto part : command) array.emplace_back(json::string_view(part.data(), part.size()));
+    return json::serialize(array);
+}
+
+// Redis rejects EX 0; a zero TTL means "expire as soon as possible".
+std::string ttl_seconds(std::chrono::seconds ttl) {
+    return std::to_string(std::max<std::chrono::seconds::rep>(ttl.count(), 1));
+}
+
+//------------------------------------------------------------------------------
+// The store
+
+class kv_rest_store final : public store {
+public:
+    kv_rest_store(const store_spec& spec, const open_options& options, bool reachable)
+        : url_(spec.location),
+          read_token_name_(spec.read_only_token.empty() ? "KV_REST_API_TOKEN"
+                                                        : "KV_REST_API_READ_ONLY_TOKEN"),
+          put_sha_(redis_layout::script_sha1(redis_layout::put_script)),
+          append_sha_(redis_layout::script_sha1(redis_layout::append_log_script)),
+          reachable_(reachable) {
+        for (std::size_t i = 0; i < worker_count; ++i) {
+            connections_.push_back(std::make_unique<rest_connection>(spec, options));
+        }
+        try {
+            for (auto& c : connections_) workers_.emplace_back([this, &c] { run_worker(*c); });
+        } catch (...) {
+            close();  // joins the workers that did start
+            throw;
+        }
+    }
+    ~kv_rest_store() override { close(); }
+
+    net::awaitable<result<stored_progress>> get(std::string session_id) override {
+        return submit<stored_progress>(
+            [this, id = std::move(session_id)](rest_connection& c) { return do_get(c, id); });
+    }
+
+    net::awaitable<result<std::uint64_t>> put(std::string session_id, std::string progress_json,
+                                              std::chrono::seconds ttl) override {
+        return submit<std::uint64_t>(
+            [this, id = std::move(session_id), text = std::move(progress_json),
+             ttl](rest_connection& c) { return do_put(c, id, text, ttl); });
+    }
+
+    net::awaitable<result<std::uint64_t>> append_log(std::string session_id, std::string entry_json,
+                                                     std::chrono::seconds ttl) override {
+        return submit<std::uint64_t>(
+            [this, id = std::move(session_id), text = std::move(entry_json),
+             ttl](rest_connection& c) { return do_append(c, id, text, ttl); });
+    }
+
+    net::awaitable<result<std::string>> get_log(std::string session_id) override {
+        return submit<std::string>(
+            [this, id = std::move(session_id)](rest_connection& c) { return do_get_log(c, id); });
+    }
+
+    net::awaitable<result<void>> ping() override {
+        return submit<void>([this](rest_connection& c) { return do_ping(c); });
+    }
+
+    void close() override {
+        {
+            const std::lock_guard lock(queue_mutex_);
+            if (stopping_) return;
+            stopping_ = true;
+        }
+        queue_ready_.notify_all();
+        for (auto& w : workers_) w.join();
+    }
+
+private:
+    // Runs on a worker with its connection, or with nullptr when the store is closed.
+    using job = std::function<void(rest_connection*)>;
+
+    template <class T>
+    using operation = std::function<result<T>(rest_connection&)>;
+
+    template <class T>
+    net::awaitable<result<T>> submit(operation<T> op);
+    void enqueue(job j);
+    void run_worker(rest_connection& c);
+
+    result<stored_progress> do_get(rest_connection& c, const std::string& id);
+    result<std::uint64_t> do_put(rest_connection& c, const std::string& id,
+                                 const std::string& progress_json, std::chrono::seconds ttl);
+    result<std::uint64_t> do_append(rest_connection& c, const std::string& id,
+                                    const std::string& entry_json, std::chrono::seconds ttl);
+    result<std::string> do_get_log(rest_connection& c, const std::string& id);
+    result<void> do_ping(rest_connection& c);
+
+    command_outcome execute(rest_connection& c, token_kind token,
+                            std::initializer_list<std::string_view> command) {
+        return interpret(c.post(command_body({command.begin(), command.end()}), token));
+    }
+    command_outcome eval(rest_connection& c, std::string_view script, const std::string& sha,
+                         std::string_view key_count,
+                         std::initializer_list<std::string_view> keys_then_args);
+    boost::system::error_code report(const command_outcome& out, token_kind token,
+                                     std::string_view what);
+    boost::system::error_code unexpected(std::string_view what, const json::value& result);
+
+    std::string url_;
+    std::string read_token_name_;
+    std::string put_sha_;
+    std::string append_sha_;
+    std::atomic<bool> reachable_;
+
+    std::vector<std::unique_ptr<rest_connection>> connections_;
+    std::vector<std::thread> workers_;
+    std::mutex queue_mutex_;
+    std::condition_variable queue_ready_;
+    std::deque<job> queue_;
+    bool stopping_ = false;
+};
+
+//------------------------------------------------------------------------------
+// Queue and workers
+
+template <class T>
+net::awaitable<result<T>> kv_rest_store::submit(operation<T> op) {
+    return net::async_initiate<const net::use_awaitable_t<>&, void(result<T>)>(
+        [this](auto handler, operation<T> queued) {
+            // As in sqlite_store::submit: the caller's executor has outstanding work until the
+            // worker posts the result back to it.
+            auto executor = net::prefer(net::get_associated_executor(handler),
+                                        net::execution::outstanding_work.tracked);
+            auto shared = std::make_shared<decltype(handler)>(std::move(handler));
+            enqueue([shared, executor, queued = std::move(queued)](rest_connection* c) {
+                result<T> r = make_error_code(store_errc::unavailable);
+                if (c != nullptr) {
+                    try {
+                        r = queued(*c);
+                    } catch (const std::exception& e) {  // bad_alloc; must not cross threads
+                        spdlog::error("kv-rest operation failed: {}", e.what());
+                        r = make_error_code(store_errc::io_error);
+                    }
+                }
+                net::post(executor, [shared, r = std::move(r)]() mutable { (*shared)(r); });
+            });
+        },
+        net::use_awaitable, std::move(op));
+}
+
+void kv_rest_store::enqueue(job j) {
+    {
+        const std::lock_guard lock(queue_mutex_);
+        if (!stopping_) {
+            queue_.push_back(std::move(j));
+            j = nullptr;
+        }
+    }
+    if (j) {
+        j(nullptr);  // closed: answer at once instead of leaving the caller hanging
+        return;
+    }
+    queue_ready_.notify_one();
+}
+
+void kv_rest_store::run_worker(rest_connection& c) {
+    for (;;) {
+        job next;
+        {
+            std::unique_lock lock(queue_mutex_);
+            queue_ready_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+            if (queue_.empty()) return;  // stopping, and everything queued is done
+            next = std::move(queue_.front());
+            queue_.pop_front();
+        }
+        next(&c);
+    }
+}
+
+//------------------------------------------------------------------------------
+// Operations: each runs on a worker and costs one round trip (two when a script must be loaded)
+
+result<stored_progress> kv_rest_store::do_get(rest_connection& c, const std::string& id) {
+    const auto out =
+        execute(c, token_kind::read,
+                {"MGET", redis_layout::progress_key(id), redis_layout::version_key(id)});
+    if (auto ec = report(out, token_kind::read, "MGET")) return ec;
+    const auto* values = out.result.if_array();
+    if (values == nullptr || values->size() != 2) return unexpected("MGET", out.result);
+    if ((*values)[0].is_null()) return store_errc::not_found;
+    const auto* json_text = (*values)[0].if_string();
+    const auto version = to_version((*values)[1]);
+    if (json_text == nullptr || !version) return unexpected("MGET", out.result);
+    return stored_progress{std::string(*json_text), *version};
+}
+
+result<std::uint64_t> kv_rest_store::do_put(rest_connection& c, const std::string& id,
+                                            const std::string& progress_json,
+                                            std::chrono::seconds ttl) {
+    const auto out = eval(c, redis_layout::put_script, put_sha_, "2",
+                          {redis_layout::progress_key(id), redis_layout::version_key(id),
+                           progress_json, ttl_seconds(ttl)});
+    if (auto ec = report(out, token_kind::write, "the put script")) return ec;
+    if (auto version = to_count(out.result)) return *version;
+    return unexpected("the put script", out.result);
+}
+
+result<std::uint64_t> kv_rest_store::do_append(rest_connection& c, const std::string& id,
+                                               const std::string& entry_json,
+                                               std::chrono::seconds ttl) {
+    const auto out = eval(c, redis_layout::append_log_script, append_sha_, "1",
+                          {redis_layout::log_key(id), entry_json, ttl_seconds(ttl)});
+    if (auto ec = report(out, token_kind::write, "the append script")) return ec;
+    if (auto count = to_count(out.result)) return *count;
+    return unexpected("the append script", out.result);
+}
+
+result<std::string> kv_rest_store::do_get_log(rest_connection& c, const std::string& id) {
+    const auto out = execute(c, token_kind::read, {"GET", redis_layout::log_key(id)});
+    if (auto ec = report(out, token_kind::read, "GET")) return ec;
+    if (out.result.is_null()) return std::string("[]");
+    if (const auto* text = out.result.if_string()) return std::string(*text);
+    return unexpected("GET", out.result);
+}
+
+// With the write token: ready means able to take writes, the job progressd is there for.
+result<void> kv_rest_store::do_ping(rest_connection& c) {
+    const auto out = execute(c, token_kind::write, {"PING"});
+    if (auto ec = report(out, token_kind::write, "PING")) return ec;
+    return result<void>{};
+}
+
+// EVALSHA of `script`, and EVAL when the endpoint's script cache does not have it (a new or
+// restarted Redis); EVAL caches it for the next time.
+command_outcome kv_rest_store::eval(rest_connection& c, std::string_view script,
+                                    const std::string& sha, std::string_view key_count,
+                                    std::initializer_list<std::string_view> keys_then_args) {
+    std::vector<std::string_view> command = {"EVALSHA", sha, key_count};
+    command.insert(command.end(), keys_then_args);
+    auto out = interpret(c.post(command_body(command), token_kind::write));
+    if (out.ec == store_errc::io_error && out.reason.starts_with("NOSCRIPT")) {
+        command[0] = "EVAL";
+        command[1] = script;
+        out = interpret(c.post(command_body(command), token_kind::write));
+    }
+    return out;
+}
+
+// Logs a failed outcome once, in words that say what to fix, and returns its code; {} for a
+// success. The endpoint's reachability is logged when it changes, not for every request.
+boost::system::error_code kv_rest_store::report(const command_outcome& out, token_kind token,
+                                                std::string_view what) {
+    if (out.ec != store_errc::unavailable && !reachable_.exchange(true)) {
+        spdlog::info("kv-rest endpoint {} answers again", url_);
+    }
+    if (!out.ec) return {};
+    if (out.ec == store_errc::unavailable) {
+        if (reachable_.exchange(false)) {
+            spdlog::warn("kv-rest endpoint {} is unavailable: {}", url_, out.reason);
+        }
+    } else if (out.ec == store_errc::timeout) {
+        spdlog::warn("kv-rest {} timed out: {}", what, out.reason);
+    } else if (out.status == 401) {
+        spdlog::warn("{} rejected by {}: {}",
+                     token == token_kind::write ? "KV_REST_API_TOKEN" : read_token_name_, url_,
+                     out.reason);
+    } else {
+        spdlog::warn("kv-rest {} failed: {}", what, out.reason);
+    }
+    return out.ec;
+}
+
+boost::system::error_code kv_rest_store::unexpected(std::string_view what,
+                                                    const json::value& result) {
+    spdlog::warn("kv-rest {} answered unexpectedly: {}", what, excerpt(json::serialize(result)));
+    return store_errc::io_error;
+}
+
+//------------------------------------------------------------------------------
+// Startup
+
+// Whether the server behind `url` answers an inline PING the way Redis does: "+PONG", or an
+// error such as "-NOAUTH". Used only to explain a startup failure.
+bool answers_redis_protocol(const std::string& url, const open_options& options) {
+    curl_easy easy;
+    CURL* h = easy.get();
+    curl_easy_setopt(h, CURLOPT_URL, url.c_str());
+    curl_easy_setopt(h, CURLOPT_CONNECT_ONLY, 1L);
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
+                     static_cast<long>(options.connect_timeout.count()));
+    curl_socket_t fd = CURL_SOCKET_BAD;
+    if (curl_easy_perform(h) != CURLE_OK ||
+        curl_easy_getinfo(h, CURLINFO_ACTIVESOCKET, &fd) != CURLE_OK || fd == CURL_SOCKET_BAD) {
+        return false;
+    }
+    constexpr std::string_view ping = "PING\r\n";
+    std::size_t sent = 0;
+    if (curl_easy_send(h, ping.data(), ping.size(), &sent) != CURLE_OK || sent != ping.size()) {
+        return false;
+    }
+    pollfd readable{fd, POLLIN, 0};
+    if (poll(&readable, 1, static_cast<int>(options.command_timeout.count())) <= 0) return false;
+    char first = 0;
+    std::size_t received = 0;
+    return curl_easy_recv(h, &first, 1, &received) == CURLE_OK && received == 1 &&
+           (first == '+' || first == '-');
+}
+
+// Sends PING with each token. Throws std::runtime_error for what no retry can fix: a URL that
+// does not speak HTTP, a rejected token, an answer that is not Upstash's. Returns false when the
+// endpoint cannot be reached, which is logged and left to ping() (it may come up later).
+bool probe(const store_spec& spec, const open_options& options) {
+    const std::string& url = spec.location;
+    rest_connection connection(spec, options);
+    const http_reply reply = connection.post(R"(["PING"])", token_kind::write);
+    const auto fail = [&](const std::string& why) { throw std::runtime_error(why); };
+    switch (reply.code) {
+        case CURLE_OK:
+            break;
+        case CURLE_GOT_NOTHING:  // Redis ≥ 3.2.7 drops a connection that sends "POST"
+        case CURLE_RECV_ERROR:
+        case CURLE_WEIRD_SERVER_REPLY:
+        case CURLE_UNSUPPORTED_PROTOCOL:  // an HTTP/0.9 answer, refused
+            if (answers_redis_protocol(url, options)) {
+                fail("KV_REST_API_URL=" + url +
+                     " answers with the Redis protocol, not HTTP: use --store redis://host:port "
+                     "instead");
+            }
+            if (reply.code != CURLE_GOT_NOTHING && reply.code != CURLE_RECV_ERROR) {
+                fail("KV_REST_API_URL=" + url + " does not answer HTTP: " + reply.error);
+            }
+            [[fallthrough]];
+        default:
+            spdlog::warn("kv-rest endpoint {} is unreachable ({}); /readyz is 503 until it is up",
+                         url, reply.error);
+            return false;
+    }
+    if (reply.status == 401) fail("KV_REST_API_TOKEN is not accepted by " + url);
+    const auto out = interpret(reply);
+    if (out.ec == store_errc::unavailable) {
+        spdlog::warn("kv-rest endpoint {} is unavailable ({})", url, out.reason);
+        return false;
+    }
+    if (out.ec || !out.result.is_string() || out.result.get_string() != "PONG") {
+        fail("KV_REST_API_URL=" + url + " does not answer PING like an Upstash REST endpoint: " +
+             (out.ec ? out.reason : excerpt(json::serialize(out.result))));
+    }
+    if (!spec.read_only_token.empty() &&
+        connection.post(R"(["PING"])", token_kind::read).status == 401) {
+        fail("KV_REST_API_READ_ONLY_TOKEN is not accepted by " + url);
+    }
+    return true;
+}
+
+}  // namespace
+
+std::unique_ptr<store> make_kv_rest_store(const store_spec& spec, const open_options& options,
+                                          const clock&) {
+    if (!spec.location.starts_with("http://") && !spec.location.starts_with("https://")) {
+        throw std::runtime_error("KV_REST_API_URL=" + spec.location +
+                                 " is not an http:// or https:// URL");
+    }
+    if (spec.token.empty()) throw std::runtime_error("the kv-rest store needs KV_REST_API_TOKEN");
+    init_curl_once();
+    const bool reachable = probe(spec, options);
+    return std::make_unique<kv_rest_store>(spec, options, reachable);
+}
+
 }  // namespace progressd::store
-std::unique_ptr<progressd::store::store> progressd::store::make_kv_rest_store(const store_spec&, const open_options&, const clock&) { throw std::runtime_error("kv-rest store: work in progress"); }

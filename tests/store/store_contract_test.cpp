@@ -1,9 +1,11 @@
 // The contract of store::store (src/store/store.hpp), run against every backend. A backend is
-// added by giving it a factory below; Redis and the REST store will join the same list.
+// added by giving it a factory below; Redis will join the same list.
+#include "store/kv_rest_store.hpp"
 #include "store/memory_store.hpp"
 #include "store/sqlite_store.hpp"
 #include "support/run_sync.hpp"
 #include "support/server_process.hpp"
+#include "support/upstash_endpoint.hpp"
 
 #include <boost/json/parse.hpp>
 #include <gtest/gtest.h>
@@ -22,9 +24,8 @@ using namespace std::chrono_literals;
 using testing::run_sync;
 namespace net = boost::asio;
 
-// A backend whose expiry is the server's own (Redis EX) cannot follow the manual clock; its
-// expiry is tested with real time in its own test file instead, and the time-based cases here
-// say so when they skip.
+// A backend whose expiry is the server's own (Redis EX) cannot follow the manual clock; it
+// declares native_expiry and makes the same time pass for its server in advance_server_time.
 struct memory_backend {
     static constexpr bool native_expiry = false;
     static std::unique_ptr<store> open(const clock& c, const std::string&) {
@@ -36,6 +37,27 @@ struct sqlite_backend {
     static constexpr bool native_expiry = false;
     static std::unique_ptr<store> open(const clock& c, const std::string& dir) {
         return std::make_unique<sqlite_store>(sqlite_options{dir + "/contract.db"}, c);
+    }
+};
+
+// The Upstash REST store through tests/upstash-rest/server.mjs. One redis-server and endpoint
+// serve the whole test binary (Node takes a while to start); each test starts on an empty Redis.
+struct kv_rest_backend {
+    static constexpr bool native_expiry = true;
+    static testing::redis_server& redis() {
+        static testing::redis_server server;
+        return server;
+    }
+    static void advance_server_time(std::chrono::seconds by) {
+        testing::advance_redis_time(redis(), by);
+    }
+    static std::unique_ptr<store> open(const clock& c, const std::string&) {
+        static testing::upstash_endpoint endpoint(redis(), "contract-token",
+                                                  "contract-read-token");
+        redis().cli({"FLUSHALL"});
+        return make_kv_rest_store(
+            {store_spec::kind::kv_rest, endpoint.url(), "contract-token", "contract-read-token"},
+            open_options{}, c);
     }
 };
 
@@ -60,6 +82,11 @@ protected:
         EXPECT_TRUE(entries.has_value());
         return entries.has_value() ? *entries : std::string("failed");
     }
+    // Lets `by` pass for the store: on the manual clock, and on the server's own clock.
+    void advance(std::chrono::seconds by) {
+        clock_.advance(by);
+        if constexpr (Backend::native_expiry) Backend::advance_server_time(by);
+    }
     std::size_t log_size(const std::string& id) {
         return boost::json::parse(log(id)).as_array().size();
     }
@@ -70,13 +97,8 @@ protected:
     std::unique_ptr<store> store_;
 };
 
-using backends = ::testing::Types<memory_backend, sqlite_backend>;
+using backends = ::testing::Types<memory_backend, sqlite_backend, kv_rest_backend>;
 TYPED_TEST_SUITE(store_contract_test, backends);
-
-#define SKIP_IF_NATIVE_EXPIRY()                                                       \
-    if constexpr (TypeParam::native_expiry) {                                         \
-        GTEST_SKIP() << "expiry is the server's own; tested with real time elsewhere"; \
-    }
 
 TYPED_TEST(store_contract_test, get_of_an_unknown_session_is_not_found) {
     const auto r = this->get("nobody");
@@ -98,14 +120,13 @@ TYPED_TEST(store_contract_test, put_then_get_returns_the_same_bytes_and_a_growin
 }
 
 TYPED_TEST(store_contract_test, progress_expires_after_its_ttl_and_each_put_refreshes_it) {
-    SKIP_IF_NATIVE_EXPIRY();
     ASSERT_TRUE(this->put("s", "{}", 10s));
-    this->clock_.advance(9s);
+    this->advance(9s);
     ASSERT_TRUE(this->get("s").has_value());
     ASSERT_TRUE(this->put("s", "{}", 10s));  // refreshed: lives until 19 s
-    this->clock_.advance(9s);
+    this->advance(9s);
     EXPECT_TRUE(this->get("s").has_value());
-    this->clock_.advance(1s);
+    this->advance(1s);
     const auto r = this->get("s");
     ASSERT_FALSE(r.has_value());
     EXPECT_EQ(r.error(), store_errc::not_found);
@@ -120,20 +141,18 @@ TYPED_TEST(store_contract_test, log_appends_count_up_and_read_back_in_order) {
 }
 
 TYPED_TEST(store_contract_test, an_expired_log_reads_empty_and_starts_again_from_one) {
-    SKIP_IF_NATIVE_EXPIRY();
     ASSERT_TRUE(this->append("s", "1", 10s));
     ASSERT_TRUE(this->append("s", "2", 10s));
-    this->clock_.advance(10s);
+    this->advance(10s);
     EXPECT_EQ(this->log("s"), "[]");
     EXPECT_EQ(*this->append("s", "3", 10s), 1u);
     EXPECT_EQ(this->log("s"), "[3]");
 }
 
 TYPED_TEST(store_contract_test, log_and_progress_expire_independently) {
-    SKIP_IF_NATIVE_EXPIRY();
     ASSERT_TRUE(this->put("s", "{}", 10s));
     ASSERT_TRUE(this->append("s", R"("e")", 20s));
-    this->clock_.advance(15s);
+    this->advance(15s);
     EXPECT_FALSE(this->get("s").has_value());
     EXPECT_EQ(this->log("s"), R"(["e"])");
 }
