@@ -2,15 +2,28 @@
 #include "api/progress_api.hpp"
 #include "cli/options.hpp"
 #include "http/server.hpp"
+#include "live/hub.hpp"
 #include "store/store_spec.hpp"
 #include "util/clock.hpp"
 #include "util/log.hpp"
 
 #include <spdlog/spdlog.h>
 
+#include <sys/resource.h>
+
 #include <filesystem>
 #include <iostream>
 #include <thread>
+
+// Each watcher holds a connection; a soft limit of 1,024 descriptors (a common default) would cap
+// them far below --max-watchers, so raise it to the hard limit the system allows.
+static void raise_descriptor_limit() {
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+        limit.rlim_cur = limit.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &limit);
+    }
+}
 
 int main(int argc, char** argv) {
     using namespace progressd;
@@ -25,15 +38,18 @@ int main(int argc, char** argv) {
     }
     const cli::config& config = *outcome.config;
     configure_logging(config.log_level);
+    raise_descriptor_limit();
 
     try {
         system_clock clock;
         auto store = store::open_store(
             config.store, {config.fsync, config.connect_timeout, config.command_timeout}, clock);
-        api::progress_api api(*store, {config.ttl});
+        live::hub hub({config.max_watchers, config.max_watchers_per_client});
+        api::progress_api api(*store, hub, {config.ttl, config.heartbeat});
         http::limits limits;
         limits.max_body_bytes = config.max_body_bytes;
         http::server server({config.host, config.port, config.threads}, limits, api);
+        server.on_shutdown([&hub] { hub.close_all(); });
 
         const auto endpoint = server.local_endpoint();
         spdlog::info("progressd {} listening on http://{}:{} (store {}, ttl {}s, {} threads)",

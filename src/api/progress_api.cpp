@@ -6,6 +6,7 @@
 #include "model/validation.hpp"
 
 #include <spdlog/spdlog.h>
+#include <boost/asio/this_coro.hpp>
 
 namespace progressd::api {
 namespace {
@@ -53,10 +54,11 @@ std::string success_body(std::string_view session_id, std::optional<std::uint64_
 
 }  // namespace
 
-progress_api::progress_api(store::store& store, api_options options)
-    : store_(store), options_(options) {}
+progress_api::progress_api(store::store& store, live::hub& hub, api_options options)
+    : store_(store), hub_(hub), options_(options) {}
 
-net::awaitable<http::reply> progress_api::handle(const http::route& r, const http::request& req) {
+net::awaitable<http::reply> progress_api::handle(const http::route& r, const http::request& req,
+                                                 const http::peer& from) {
     const verb method = req.method();
     if (method == verb::options) co_return http::json_reply("{}");
     switch (r.target) {
@@ -70,6 +72,8 @@ net::awaitable<http::reply> progress_api::handle(const http::route& r, const htt
         case http::endpoint::progress_log:
             if (method == verb::post) co_return co_await post_log(r.session_id, req);
             co_return co_await get_log(r.session_id);
+        case http::endpoint::progress_events:
+            co_return co_await events(r.session_id, req, from);
     }
     co_return http::error_reply(404, "Not found");
 }
@@ -90,8 +94,10 @@ net::awaitable<http::reply> progress_api::post_progress(std::string session_id,
     const auto& progress = std::get<model::progress>(body);
     if (progress.session_id != session_id) co_return http::error_reply(400, "Session ID mismatch");
 
-    auto version = co_await store_.put(session_id, model::to_json(progress), options_.ttl);
+    auto json = std::make_shared<const std::string>(model::to_json(progress));
+    auto version = co_await store_.put(session_id, *json, options_.ttl);
     if (!version) co_return http::store_failure_reply("Failed to store progress", version.error());
+    hub_.publish_progress(session_id, {*version, std::move(json)});
     co_return http::json_reply(success_body(session_id, std::nullopt));
 }
 
@@ -112,10 +118,34 @@ net::awaitable<http::reply> progress_api::post_log(std::string session_id,
                                                    const http::request& req) {
     auto body = decode_body(req, model::validate_log_entry, "Invalid error log entry");
     if (auto* rejection = std::get_if<http::reply>(&body)) co_return std::move(*rejection);
-    auto total = co_await store_.append_log(
-        session_id, model::to_json(std::get<model::log_entry>(body)), options_.ttl);
+    auto entry =
+        std::make_shared<const std::string>(model::to_json(std::get<model::log_entry>(body)));
+    auto total = co_await store_.append_log(session_id, *entry, options_.ttl);
     if (!total) co_return http::store_failure_reply("Failed to append to error log", total.error());
+    hub_.publish_log(session_id, {*total, std::move(entry)});
     co_return http::json_reply(success_body(session_id, *total));
+}
+
+net::awaitable<http::reply> progress_api::events(std::string session_id, const http::request& req,
+                                                 const http::peer& from) {
+    auto w = std::make_shared<live::watcher>(co_await net::this_coro::executor);
+    // Registered before the stream reads the current state, so no write in between is missed.
+    auto [registration, refusal] = hub_.watch(session_id, from.address, w);
+    if (refusal == live::watch_refusal::instance_full) {
+        co_return http::error_reply(503, "Too many watchers on this server");
+    }
+    if (refusal == live::watch_refusal::client_full) {
+        co_return http::error_reply(429, "Too many watchers from this client");
+    }
+    const auto resume = live::parse_event_id(req["Last-Event-ID"]);
+    const live::stream_options options{options_.ttl, options_.heartbeat};
+    http::reply r(200, {});
+    r.stream = [this, w, options, resume, id = std::move(session_id),
+                held = std::shared_ptr<live::hub::registration>(std::move(registration))](
+                   live::event_sink& sink) {
+        return live::stream_session(store_, *w, id, resume, options, sink);
+    };
+    co_return r;
 }
 
 net::awaitable<http::reply> progress_api::readiness() {

@@ -3,6 +3,8 @@
 #pragma once
 
 #include "http/request_handler.hpp"
+#include "live/hub.hpp"
+#include "live/sse_stream.hpp"
 #include "store/store.hpp"
 
 #include <chrono>
@@ -11,14 +13,16 @@ namespace progressd::api {
 
 struct api_options {
     std::chrono::seconds ttl{3600};  ///< time to live of progress and logs, refreshed by writes
+    std::chrono::milliseconds heartbeat{std::chrono::seconds(15)};  ///< event stream keep-alive
 };
 
 class progress_api final : public http::request_handler {
 public:
-    progress_api(store::store& store, api_options options);
+    /// Writes go to `store`; every accepted write is also published to `hub`'s watchers.
+    progress_api(store::store& store, live::hub& hub, api_options options);
 
-    boost::asio::awaitable<http::reply> handle(const http::route& r,
-                                               const http::request& req) override;
+    boost::asio::awaitable<http::reply> handle(const http::route& r, const http::request& req,
+                                               const http::peer& from) override;
 
 private:
     boost::asio::awaitable<http::reply> get_progress(std::string session_id);
@@ -26,9 +30,12 @@ private:
                                                       const http::request& req);
     boost::asio::awaitable<http::reply> get_log(std::string session_id);
     boost::asio::awaitable<http::reply> post_log(std::string session_id, const http::request& req);
+    boost::asio::awaitable<http::reply> events(std::string session_id, const http::request& req,
+                                               const http::peer& from);
     boost::asio::awaitable<http::reply> readiness();
 
     store::store& store_;
+    live::hub& hub_;
     api_options options_;
 };
 

@@ -101,7 +101,8 @@ parse_outcome failure(std::string message) { return {std::nullopt, 2, std::move(
 std::optional<std::string> complete_kv_rest(const resolver& sources, store::store_spec& spec) {
     const auto url = sources.get("KV_REST_API_URL");
     const auto token = sources.get("KV_REST_API_TOKEN");
-    if (!url || url->empty()) return "the kv-rest store needs KV_REST_API_URL (and KV_REST_API_TOKEN)";
+    if (!url || url->empty())
+        return "the kv-rest store needs KV_REST_API_URL (and KV_REST_API_TOKEN)";
     // The original's "local Redis" recipe points KV_REST_API_URL at Redis itself, which speaks
     // RESP, not HTTP; say what works instead of failing obscurely later.
     if (url->starts_with("redis://") || url->starts_with("rediss://")) {
@@ -136,6 +137,9 @@ parse_outcome parse_options(const std::vector<std::string>& args, const env_look
     setting durability{"--durability", "PROGRESSD_DURABILITY", {}};
     setting connect_timeout{"--connect-timeout", "PROGRESSD_CONNECT_TIMEOUT", {}};
     setting command_timeout{"--command-timeout", "PROGRESSD_COMMAND_TIMEOUT", {}};
+    setting max_watchers{"--max-watchers", "PROGRESSD_MAX_WATCHERS", {}};
+    setting heartbeat{"--heartbeat", "PROGRESSD_HEARTBEAT", {}};
+    setting max_watchers_per_ip{"--max-watchers-per-ip", "PROGRESSD_MAX_WATCHERS_PER_IP", {}};
     std::optional<std::string> env_file;
 
     CLI::App app{"progressd: a live progress tracker for setup scripts", "progressd"};
@@ -145,7 +149,9 @@ parse_outcome parse_options(const std::vector<std::string>& args, const env_look
     };
     add(host, "address to listen on [127.0.0.1]");
     add(port, "TCP port, 0 for any free one [3000]");
-    add(store, "sqlite:PATH, memory:, redis://[user:password@]host:port[/db] or kv-rest: [sqlite:./data/progress.db]");
+    add(store,
+        "sqlite:PATH, memory:, redis://[user:password@]host:port[/db] or kv-rest: "
+        "[sqlite:./data/progress.db]");
     add(ttl, "seconds that progress and logs live after their last write [3600]");
     add(threads, "I/O threads [number of cores]");
     add(max_body, "largest accepted request body in bytes [65536]");
@@ -154,6 +160,9 @@ parse_outcome parse_options(const std::vector<std::string>& args, const env_look
         "normal (survives a crash of the process) or fsync (survives power loss) [normal]");
     add(connect_timeout, "milliseconds to connect to Redis or the REST store [2000]");
     add(command_timeout, "milliseconds a Redis or REST command may take [2000]");
+    add(max_watchers, "live event streams this instance serves at once [10000]");
+    add(max_watchers_per_ip, "live event streams one client IP may hold [50]");
+    add(heartbeat, "milliseconds between keep-alive comments on idle event streams [15000]");
     app.add_option("--env-file", env_file, "read this file instead of .env and .env.local");
 
     std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 takes them reversed
@@ -166,8 +175,9 @@ parse_outcome parse_options(const std::vector<std::string>& args, const env_look
     } catch (const CLI::ParseError& e) {
         return failure(std::string(e.what()) + " (see progressd --help)");
     }
-    for (setting* s : {&host, &port, &store, &ttl, &threads, &max_body, &log_level, &durability,
-                       &connect_timeout, &command_timeout}) {
+    for (setting* s :
+         {&host, &port, &store, &ttl, &threads, &max_body, &log_level, &durability,
+          &connect_timeout, &command_timeout, &max_watchers, &max_watchers_per_ip, &heartbeat}) {
         s->given = app.count(s->flag) > 0;
     }
 
@@ -212,8 +222,12 @@ parse_outcome parse_options(const std::vector<std::string>& args, const env_look
     for (setting* timeout : {&connect_timeout, &command_timeout}) {
         if (!sources.resolve(*timeout)) continue;
         auto v = to_integer<long>(timeout->value, 10, 600000);
-        if (!v) return failure("invalid timeout '" + timeout->value + "' from " + origin(*timeout, timeout->given) + ": use a number of milliseconds from 10 to 600000");
-        (timeout == &connect_timeout ? c.connect_timeout : c.command_timeout) = std::chrono::milliseconds(*v);
+        if (!v)
+            return failure("invalid timeout '" + timeout->value + "' from " +
+                           origin(*timeout, timeout->given) +
+                           ": use a number of milliseconds from 10 to 600000");
+        (timeout == &connect_timeout ? c.connect_timeout : c.command_timeout) =
+            std::chrono::milliseconds(*v);
     }
     if (sources.resolve(ttl)) {
         auto v = to_integer<long>(ttl.value, 1, 365L * 24 * 3600);
@@ -253,6 +267,22 @@ parse_outcome parse_options(const std::vector<std::string>& args, const env_look
                            origin(durability, durability.given) + ": use normal or fsync");
         }
         c.fsync = durability.value == "fsync";
+    }
+    if (sources.resolve(heartbeat)) {
+        auto v = to_integer<long>(heartbeat.value, 100, 3600000);
+        if (!v)
+            return failure("invalid heartbeat '" + heartbeat.value + "' from " +
+                           origin(heartbeat, heartbeat.given) +
+                           ": use a number of milliseconds from 100 to 3600000");
+        c.heartbeat = std::chrono::milliseconds(*v);
+    }
+    for (setting* limit : {&max_watchers, &max_watchers_per_ip}) {
+        if (!sources.resolve(*limit)) continue;
+        auto v = to_integer<std::size_t>(limit->value, 1, 1000000);
+        if (!v)
+            return failure("invalid watcher limit '" + limit->value + "' from " +
+                           origin(*limit, limit->given) + ": use a number from 1 to 1000000");
+        (limit == &max_watchers ? c.max_watchers : c.max_watchers_per_client) = *v;
     }
     return {c, 0, {}};
 }

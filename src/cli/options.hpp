@@ -26,6 +26,9 @@ struct config {
     bool fsync = false;
     std::chrono::milliseconds connect_timeout{2000};
     std::chrono::milliseconds command_timeout{2000};
+    std::size_t max_watchers = 10000;
+    std::size_t max_watchers_per_client = 50;
+    std::chrono::milliseconds heartbeat{15000};
 };
 
 /// What parse_options decided: run with `config`, or exit at once with `exit_code` after

@@ -13,11 +13,17 @@ namespace progressd::http {
 
 using request = boost::beast::http::request<boost::beast::http::string_body>;
 
+/// Who sent a request, as far as the connection tells.
+struct peer {
+    std::string address;  ///< the client's IP address, e.g. "127.0.0.1"
+};
+
 class request_handler {
 public:
     virtual ~request_handler() = default;
-    /// Answers `req`, whose method `is_allowed` for `r.target`. Never throws.
-    virtual boost::asio::awaitable<reply> handle(const route& r, const request& req) = 0;
+    /// Answers `req` from `from`, whose method `is_allowed` for `r.target`. Never throws.
+    virtual boost::asio::awaitable<reply> handle(const route& r, const request& req,
+                                                 const peer& from) = 0;
 };
 
 }  // namespace progressd::http

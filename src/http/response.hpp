@@ -5,7 +5,11 @@
 #include "model/issues.hpp"
 #include "model/json_text.hpp"
 
+#include "live/event_sink.hpp"
+
 #include <boost/system/error_code.hpp>
+
+#include <functional>
 
 #include <string>
 #include <string_view>
@@ -21,6 +25,9 @@ struct reply {
     std::string_view allow;  ///< the Allow header of a 405, empty otherwise
     std::string etag;        ///< the ETag header, set by make_conditional
     bool close_connection = false;
+    /// Set for an event stream: the session sends a text/event-stream header instead of `body`,
+    /// runs this until it returns, and then closes the connection.
+    std::function<boost::asio::awaitable<void>(live::event_sink&)> stream;
 };
 
 /// 200 (or `status`) with `json` as the body.

@@ -37,12 +37,16 @@ std::variant<route, reply> match_route(std::string_view target) {
     const bool progress_prefix = count >= 3 && segments[0] == "api" && segments[1] == "progress";
     const bool is_progress = progress_prefix && count == 3;
     const bool is_log = progress_prefix && count == 4 && segments[3] == "log";
-    if (!is_progress && !is_log) return error_reply(404, "Not found");
+    const bool is_events = progress_prefix && count == 4 && segments[3] == "events";
+    if (!is_progress && !is_log && !is_events) return error_reply(404, "Not found");
 
     if (const auto problem = model::session_id_problem(segments[2])) {
         return invalid_session_id_reply(*problem);
     }
-    return route{is_log ? endpoint::progress_log : endpoint::progress, std::move(segments[2])};
+    const endpoint e = is_log      ? endpoint::progress_log
+                       : is_events ? endpoint::progress_events
+                                   : endpoint::progress;
+    return route{e, std::move(segments[2])};
 }
 
 bool is_allowed(endpoint e, verb method) {
@@ -51,6 +55,8 @@ bool is_allowed(endpoint e, verb method) {
         case endpoint::progress_log:
             return method == verb::get || method == verb::head || method == verb::post ||
                    method == verb::options;
+        case endpoint::progress_events:
+            return method == verb::get || method == verb::options;
         case endpoint::healthz:
         case endpoint::readyz:
             return method == verb::get || method == verb::head;
@@ -63,6 +69,8 @@ std::string_view allowed_methods(endpoint e) {
         case endpoint::progress:
         case endpoint::progress_log:
             return "GET, HEAD, POST, OPTIONS";
+        case endpoint::progress_events:
+            return "GET, OPTIONS";
         case endpoint::healthz:
         case endpoint::readyz:
             return "GET, HEAD";

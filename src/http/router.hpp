@@ -12,11 +12,11 @@
 
 namespace progressd::http {
 
-enum class endpoint { progress, progress_log, healthz, readyz };
+enum class endpoint { progress, progress_log, progress_events, healthz, readyz };
 
 struct route {
     endpoint target = endpoint::healthz;
-    std::string session_id;  ///< decoded; set for progress and progress_log
+    std::string session_id;  ///< decoded; set for the progress endpoints
 };
 
 /// The endpoint that `target` (origin-form "/api/…" or absolute-form "http://h/api/…") names,

@@ -130,6 +130,7 @@ void server::begin_shutdown() {
     if (stopping_.exchange(true)) return;
     boost::system::error_code ignored;
     acceptor_.close(ignored);
+    if (shutdown_hook_) shutdown_hook_();
     shutdown_deadline_.expires_after(limits_.shutdown_grace);
     shutdown_deadline_.async_wait([this](const boost::system::error_code& ec) {
         if (ec) return;

@@ -19,6 +19,7 @@
 #include <boost/asio/strand.hpp>
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -45,6 +46,10 @@ public:
     /// Starts a graceful shutdown, as SIGTERM does. Thread-safe.
     void stop();
 
+    /// Called once when a graceful shutdown begins, e.g. to end event streams, which are never
+    /// idle and would otherwise hold the shutdown up until its deadline.
+    void on_shutdown(std::function<void()> hook) { shutdown_hook_ = std::move(hook); }
+
 private:
     boost::asio::awaitable<void> accept_loop();
     void start_session(boost::asio::ip::tcp::socket socket);
@@ -64,6 +69,7 @@ private:
     boost::asio::signal_set signals_;
     boost::asio::steady_timer shutdown_deadline_;
     std::atomic<bool> stopping_{false};
+    std::function<void()> shutdown_hook_;
 
     std::mutex connections_mutex_;
     std::unordered_map<const connection*, std::weak_ptr<connection>> connections_;

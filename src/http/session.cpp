@@ -4,7 +4,10 @@
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/error.hpp>
@@ -102,17 +105,73 @@ net::awaitable<void> linger_and_close(beast::tcp_stream& stream) {
     stream.socket().close(ignored);
 }
 
+//------------------------------------------------------------------------------
+// Event streams
+
+// Writes events straight to the socket, each under the write timeout: a client that cannot take
+// data for that long is dropped (its stream sees false and ends).
+class socket_event_sink final : public live::event_sink {
+public:
+    socket_event_sink(beast::tcp_stream& stream, const limits& limits)
+        : stream_(stream), limits_(limits) {}
+
+    net::awaitable<bool> send(std::string text) override {
+        stream_.expires_after(limits_.write_timeout);
+        auto [ec, n] = co_await net::async_write(stream_, net::buffer(text), use_tuple);
+        co_return !ec;
+    }
+
+private:
+    beast::tcp_stream& stream_;
+    const limits& limits_;
+};
+
+// Reads (and ignores) whatever the client sends on an event stream, to learn at once when it
+// closes the connection. Holds the connection and the sink, as it may outlive the stream.
+net::awaitable<void> watch_for_disconnect(std::shared_ptr<connection> conn,
+                                          std::shared_ptr<socket_event_sink> sink) {
+    std::array<char, 512> ignored{};
+    for (;;) {
+        auto [ec, n] =
+            co_await conn->stream.socket().async_read_some(net::buffer(ignored), use_tuple);
+        if (ec) break;
+    }
+    sink->notify_disconnect();
+}
+
+// Sends the text/event-stream header, then runs the reply's stream. The body has no length and
+// ends when the connection closes, which is how an event stream ends.
+net::awaitable<void> run_event_stream(const std::shared_ptr<connection>& conn, const limits& limits,
+                                      unsigned version, reply& r) {
+    auto& stream = conn->stream;
+    bhttp::response<bhttp::empty_body> res{bhttp::status::ok, version};
+    res.set(field::content_type, "text/event-stream");
+    res.set(field::cache_control, "no-cache");
+    res.set(field::access_control_allow_origin, "*");
+    res.set(field::access_control_allow_methods, "GET, POST, OPTIONS");
+    res.set(field::access_control_allow_headers, "Content-Type");
+    res.set("X-Accel-Buffering", "no");  // nginx: pass events on at once
+    res.keep_alive(false);
+    bhttp::response_serializer<bhttp::empty_body> serializer(res);
+    stream.expires_after(limits.write_timeout);
+    auto [ec, n] = co_await bhttp::async_write_header(stream, serializer, use_tuple);
+    if (ec) co_return;
+    auto sink = std::make_shared<socket_event_sink>(stream, limits);
+    net::co_spawn(stream.get_executor(), watch_for_disconnect(conn, sink), net::detached);
+    co_await r.stream(*sink);
+}
+
 bool expects_continue(const bhttp::request_parser<bhttp::string_body>& parser) {
     return beast::iequals(parser.get()[field::expect], "100-continue");
 }
 
-net::awaitable<reply> dispatch(request_handler& handler, const request& req) {
+net::awaitable<reply> dispatch(request_handler& handler, const request& req, const peer& from) {
     auto routed = match_route(req.target());
     if (auto* error = std::get_if<reply>(&routed)) co_return std::move(*error);
     const auto& r = std::get<route>(routed);
     if (!is_allowed(r.target, req.method()))
         co_return method_not_allowed_reply(allowed_methods(r.target));
-    reply answer = co_await handler.handle(r, req);
+    reply answer = co_await handler.handle(r, req, from);
     const bool read = req.method() == bhttp::verb::get || req.method() == bhttp::verb::head;
     if (read && (r.target == endpoint::progress || r.target == endpoint::progress_log)) {
         make_conditional(answer, req[field::if_none_match]);
@@ -172,7 +231,15 @@ net::awaitable<void> run_session(std::shared_ptr<connection> conn, session_conte
 
         const auto started = std::chrono::steady_clock::now();
         const request& req = parser.get();
-        reply r = co_await dispatch(ctx.handler, req);
+        beast::error_code no_peer;
+        const auto remote = stream.socket().remote_endpoint(no_peer);
+        const peer from{no_peer ? std::string() : remote.address().to_string()};
+        reply r = co_await dispatch(ctx.handler, req, from);
+        if (r.stream) {
+            spdlog::info("{} {} {} stream opened", req.method_string(), req.target(), r.status);
+            co_await run_event_stream(conn, ctx.limits, req.version(), r);
+            break;
+        }
         const bool keep_alive = req.keep_alive() && !r.close_connection && !ctx.stopping;
         const std::size_t body_bytes = r.body.size();
         const bool written = co_await write_reply(stream, ctx.limits, req.version(),
