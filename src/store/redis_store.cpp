@@ -1,6 +1,634 @@
-// Placeholder while the backend is written (this session); replaced before the commit.
+// `redis://[user:password@]host:port[/db]`: Redis in the original app's key layout
+// (store/redis_layout.hpp), spoken through Debian 12's blocking hiredis 0.14.
+//
+// DESIGN. A few worker threads, each owning one blocking connection, serve one FIFO queue. A
+// worker takes everything queued (up to max_batch requests), sends it as one pipeline and reads
+// the replies in order: under load one wake-up and one round trip serve many requests. Each
+// result is posted back to its caller's executor, as sqlite_store does. Every operation is a
+// single command (MGET, EVALSHA, GET, PING), atomic inside Redis, so requests need no ordering
+// between workers: concurrent appends are counted by Redis whichever worker sends them.
+// A connection that fails is dropped, and one found closed by the server is replaced before a
+// request is sent on it, so a Redis restart costs no request. Reconnecting is gated: after a
+// failed connect, requests fail at once with `unavailable` until a backoff (50 ms doubling to
+// 1 s) has passed, and then one of them tries again. Expiry is Redis's own (EX): no clock here.
 #include "store/redis_store.hpp"
+
+#include "store/redis_layout.hpp"
+#include "util/net.hpp"
+
+#include <hiredis/hiredis.h>
+#include <poll.h>
+#include <pthread.h>
+#include <spdlog/spdlog.h>
+#include <sys/time.h>
+#include <boost/asio/associated_executor.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/execution/outstanding_work.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/prefer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/url/parse.hpp>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <condition_variable>
+#include <csignal>
+#include <deque>
+#include <functional>
+#include <future>
+#include <mutex>
+#include <optional>
+#include <span>
 #include <stdexcept>
+#include <thread>
+#include <vector>
+
 namespace progressd::store {
+namespace {
+
+using namespace std::chrono_literals;
+using steady = std::chrono::steady_clock;
+
+constexpr std::size_t worker_count = 4;
+// Requests per pipeline: enough to amortize a round trip, few enough that the other workers
+// share a burst instead of waiting behind one long pipeline.
+constexpr std::size_t max_batch = 64;
+constexpr std::chrono::milliseconds first_backoff = 50ms;
+constexpr std::chrono::milliseconds max_backoff = 1000ms;
+
+//------------------------------------------------------------------------------
+// The URL
+
+struct endpoint {
+    std::string host;  // a name or an address, IPv6 without brackets
+    std::uint16_t port = 6379;
+    std::string user;      // empty: AUTH with the password alone (the `default` user)
+    std::string password;  // empty: no AUTH
+    unsigned db = 0;
+    std::string authority;  // host:port, for messages; never the credentials
+};
+
+// `text` as a whole decimal number, or nullopt.
+template <class Number>
+std::optional<Number> whole_number(std::string_view text) {
+    Number n{};
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+    if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+    return n;
+}
+
+[[noreturn]] void throw_bad_url(const std::string& problem) {
+    throw std::runtime_error("invalid redis URL (" + problem +
+                             "): use redis://[user:password@]host:port[/db]");
+}
+
+// Parses `text`; throws std::runtime_error with a one-line reason, which never quotes the URL
+// because it may hold a password.
+endpoint parse_url(std::string_view text) {
+    const auto parsed = urls::parse_uri(text);
+    if (!parsed) throw_bad_url(parsed.error().message());
+    const urls::url_view& url = *parsed;
+    if (url.scheme() == "rediss") {
+        throw std::runtime_error(
+            "rediss:// needs TLS, which Debian 12's hiredis 0.14 lacks: use a TLS tunnel to "
+            "Redis, or the kv-rest store");
+    }
+    if (url.scheme() != "redis") throw_bad_url("the scheme is not redis");
+    if (url.has_query() || url.has_fragment()) throw_bad_url("options after ? or # are unknown");
+
+    endpoint e;
+    if (url.host_type() == urls::host_type::ipvfuture) throw_bad_url("unknown address form");
+    e.host = url.host_address();
+    if (e.host.empty()) throw_bad_url("no host");
+    if (url.has_port()) {
+        // Not port_number(), which takes numbers above 65535 modulo 65536.
+        const auto port = whole_number<std::uint16_t>(url.port());
+        if (!port || *port == 0) throw_bad_url("the port is not from 1 to 65535");
+        e.port = *port;
+    }
+    const bool ipv6 = url.host_type() == urls::host_type::ipv6;
+    e.authority = (ipv6 ? "[" + e.host + "]" : e.host) + ":" + std::to_string(e.port);
+
+    if (url.has_userinfo()) {
+        e.user = url.user();
+        e.password = url.password();
+        if (e.password.empty()) throw_bad_url("a user needs a password");
+        // The `default` user is also what AUTH with a password alone means, which Redis before
+        // 6 (and the original app's URLs, `default:token@…`) understand.
+        if (e.user == "default") e.user.clear();
+    }
+
+    const std::string_view path = url.encoded_path();
+    if (path.size() > 1) {
+        const auto db = whole_number<unsigned>(path.substr(1));
+        if (!db) throw_bad_url("the path is not a database number such as /2");
+        e.db = *db;
+    }
+    return e;
+}
+
+//------------------------------------------------------------------------------
+// hiredis: connections, commands, replies
+
+struct context_free {
+    void operator()(redisContext* c) const noexcept { redisFree(c); }
+};
+using connection = std::unique_ptr<redisContext, context_free>;
+
+struct reply_free {
+    void operator()(redisReply* r) const noexcept { freeReplyObject(r); }
+};
+using reply_ptr = std::unique_ptr<redisReply, reply_free>;
+
+/// A command as its arguments, binary-safe: {"GET", "progress:s1"}.
+using command = std::vector<std::string>;
+
+/// Why a connection cannot serve: the error for the callers, and the words for the log.
+struct failure {
+    store_errc code = store_errc::unavailable;
+    std::string message;
+    bool refused = false;  ///< Redis answered, and rejected AUTH or SELECT: a configuration error
+};
+
+timeval to_timeval(std::chrono::milliseconds ms) {
+    timeval tv{};
+    tv.tv_sec = static_cast<time_t>(ms.count() / 1000);
+    tv.tv_usec = static_cast<suseconds_t>(ms.count() % 1000 * 1000);
+    return tv;
+}
+
+// Buffers `cmd` on `c`; nothing is sent before the next read_reply.
+void append(const connection& c, const command& cmd) {
+    std::vector<const char*> argv;
+    std::vector<std::size_t> lengths;
+    for (const auto& arg : cmd) {
+        argv.push_back(arg.data());
+        lengths.push_back(arg.size());
+    }
+    if (redisAppendCommandArgv(c.get(), static_cast<int>(cmd.size()), argv.data(),
+                               lengths.data()) != REDIS_OK) {
+        throw std::bad_alloc();  // hiredis fails here only when out of memory
+    }
+}
+
+// Sends what is buffered and reads the next reply. A Redis error reply is a reply; a failure
+// (timeout, connection lost) leaves `c` unusable.
+boost::system::result<reply_ptr, failure> read_reply(const connection& c,
+                                                     std::chrono::milliseconds timeout) {
+    void* raw = nullptr;
+    if (redisGetReply(c.get(), &raw) == REDIS_OK) return reply_ptr(static_cast<redisReply*>(raw));
+    const int error_number = errno;
+    // SO_RCVTIMEO / SO_SNDTIMEO (redisSetTimeout) expired: hiredis reports EAGAIN as an I/O error.
+    if (c->err == REDIS_ERR_IO && (error_number == EAGAIN || error_number == EWOULDBLOCK)) {
+        return failure{store_errc::timeout,
+                       "no answer within " + std::to_string(timeout.count()) + " ms"};
+    }
+    return failure{store_errc::unavailable, c->errstr};
+}
+
+// Connects, applies the command timeout and sends AUTH and SELECT in one round trip.
+boost::system::result<connection, failure> connect(const endpoint& e, const open_options& o) {
+    connection c(redisConnectWithTimeout(e.host.c_str(), e.port, to_timeval(o.connect_timeout)));
+    if (!c) throw std::bad_alloc();
+    if (c->err != 0) return failure{store_errc::unavailable, c->errstr};
+    if (redisSetTimeout(c.get(), to_timeval(o.command_timeout)) != REDIS_OK) {
+        return failure{store_errc::unavailable, c->errstr};
+    }
+    redisEnableKeepAlive(c.get());  // notices a peer that vanished without closing
+
+    std::vector<command> setup;
+    if (!e.password.empty()) {
+        setup.push_back(e.user.empty() ? command{"AUTH", e.password}
+                                       : command{"AUTH", e.user, e.password});
+    }
+    if (e.db != 0) setup.push_back({"SELECT", std::to_string(e.db)});
+    for (const auto& cmd : setup) append(c, cmd);
+    for (const auto& cmd : setup) {
+        auto reply = read_reply(c, o.command_timeout);
+        if (!reply) return reply.error();
+        if ((*reply)->type == REDIS_REPLY_ERROR) {
+            return failure{store_errc::unavailable,
+                           cmd[0] + " refused: " + std::string((*reply)->str, (*reply)->len), true};
+        }
+    }
+    return c;
+}
+
+// True when the server has closed `c` (or sent something unasked, which Redis never does on a
+// healthy connection). Checked before each reuse, so that a connection left from before a Redis
+// restart is replaced before a request is sent on it.
+bool closed_by_peer(const connection& c) {
+    if (c->err != 0) return true;
+    pollfd p{c->fd, POLLIN, 0};
+    return ::poll(&p, 1, 0) != 0;
+}
+
+// hiredis writes with write(2): writing to a connection Redis has closed raises SIGPIPE, which
+// would end the process. Blocked in the calling thread, the write fails with EPIPE instead.
+void block_sigpipe() {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &set, nullptr);
+}
+
+//------------------------------------------------------------------------------
+// Replies to results
+
+// The store error for a Redis error reply: a full memory is a full store, a Redis that is
+// loading, busy or read-only is unavailable for now, anything else is an I/O error.
+store_errc error_reply_code(std::string_view message) {
+    const auto starts = [message](std::string_view prefix) { return message.starts_with(prefix); };
+    if (starts("OOM ")) return store_errc::storage_full;
+    if (starts("LOADING ") || starts("BUSY ") || starts("MASTERDOWN ") || starts("READONLY ") ||
+        starts("TRYAGAIN ")) {
+        return store_errc::unavailable;
+    }
+    return store_errc::io_error;
+}
+
+store_errc unexpected(const redisReply& r, std::string_view operation) {
+    spdlog::warn("redis answered {} with an unexpected reply of type {}", operation, r.type);
+    return store_errc::io_error;
+}
+
+// Each turns the reply to one operation's command into its result; error replies never get here.
+result<stored_progress> to_progress(const redisReply& r) {
+    if (r.type != REDIS_REPLY_ARRAY || r.elements != 2) return unexpected(r, "MGET");
+    const redisReply& json = *r.element[0];
+    const redisReply& version = *r.element[1];
+    if (json.type == REDIS_REPLY_NIL) return store_errc::not_found;
+    if (json.type != REDIS_REPLY_STRING) return unexpected(json, "MGET");
+    // A session the original app wrote has no version yet: 0 until progressd writes it.
+    if (version.type == REDIS_REPLY_NIL) return stored_progress{std::string(json.str, json.len), 0};
+    if (version.type != REDIS_REPLY_STRING) return unexpected(version, "MGET");
+    const auto number = whole_number<std::uint64_t>(std::string_view(version.str, version.len));
+    if (!number) return unexpected(version, "MGET");
+    return stored_progress{std::string(json.str, json.len), *number};
+}
+
+result<std::uint64_t> to_count(const redisReply& r) {
+    if (r.type != REDIS_REPLY_INTEGER || r.integer < 1) return unexpected(r, "EVALSHA");
+    return static_cast<std::uint64_t>(r.integer);
+}
+
+result<std::string> to_log(const redisReply& r) {
+    if (r.type == REDIS_REPLY_NIL) return std::string("[]");
+    if (r.type != REDIS_REPLY_STRING) return unexpected(r, "GET");
+    return std::string(r.str, r.len);
+}
+
+result<void> to_pong(const redisReply& r) {
+    if (r.type != REDIS_REPLY_STATUS || std::string_view(r.str, r.len) != "PONG") {
+        return unexpected(r, "PING");
+    }
+    return {};
+}
+
+//------------------------------------------------------------------------------
+// Reconnecting
+
+// When the workers may connect. While Redis is reachable, any of them, at any time. After a
+// failed connect, one attempt per backoff period, by one worker at a time; the others' requests
+// fail at once instead of each waiting for a connect timeout. Logs each change of state once.
+class connect_gate {
+public:
+    enum class entry { denied, free, claimed };
+
+    explicit connect_gate(std::string authority) : authority_(std::move(authority)) {}
+
+    entry enter() {
+        const std::lock_guard lock(mutex_);
+        if (!down_) return entry::free;
+        if (attempting_ || steady::now() < retry_at_) return entry::denied;
+        attempting_ = true;
+        return entry::claimed;
+    }
+
+    void failed(entry e, const std::string& reason) {
+        const std::lock_guard lock(mutex_);
+        if (e == entry::claimed) {
+            attempting_ = false;
+            backoff_ = std::min(backoff_ * 2, max_backoff);
+        } else if (down_) {
+            return;  // several workers lost Redis at once: the first one set the backoff
+        } else {
+            backoff_ = first_backoff;
+            spdlog::warn("redis at {} unreachable: {}; retrying", authority_, reason);
+        }
+        down_ = true;
+        retry_at_ = steady::now() + backoff_;
+    }
+
+    void succeeded(entry e) {
+        const std::lock_guard lock(mutex_);
+        if (e == entry::claimed) attempting_ = false;
+        if (down_) spdlog::info("redis at {} reachable again", authority_);
+        down_ = false;
+    }
+
+private:
+    const std::string authority_;
+    std::mutex mutex_;
+    bool down_ = false;
+    bool attempting_ = false;
+    std::chrono::milliseconds backoff_{0};
+    steady::time_point retry_at_;
+};
+
+//------------------------------------------------------------------------------
+// The store
+
+class redis_store final : public store {
+public:
+    /// Starts the workers and connects one of them. Throws std::runtime_error when Redis
+    /// rejects the credentials or the database; an unreachable Redis is only logged.
+    redis_store(endpoint e, const open_options& options);
+    ~redis_store() override { close(); }
+    redis_store(const redis_store&) = delete;
+    redis_store& operator=(const redis_store&) = delete;
+
+    net::awaitable<result<stored_progress>> get(std::string session_id) override;
+    net::awaitable<result<std::uint64_t>> put(std::string session_id, std::string progress_json,
+                                              std::chrono::seconds ttl) override;
+    net::awaitable<result<std::uint64_t>> append_log(std::string session_id, std::string entry_json,
+                                                     std::chrono::seconds ttl) override;
+    net::awaitable<result<std::string>> get_log(std::string session_id) override;
+    net::awaitable<result<void>> ping() override;
+    void close() override;
+
+private:
+    struct job {
+        command cmd;
+        std::string_view script;  ///< EVALSHA's script, for EVAL when Redis does not have it
+        std::function<void(result<const redisReply*>)> complete;
+        steady::time_point queued_at;  ///< the deadline for sending is this + command timeout
+
+        /// Completes the job with its reply or its error; later calls do nothing.
+        void settle(result<const redisReply*> outcome) {
+            if (auto done = std::exchange(complete, nullptr)) done(outcome);
+        }
+    };
+
+    template <class T>
+    net::awaitable<result<T>> submit(command cmd, std::string_view script,
+                                     result<T> (*parse)(const redisReply&));
+    void enqueue(job j);
+    void run_worker(std::promise<std::optional<failure>>* first_connect);
+    bool take_batch(std::vector<job>& batch);
+    void serve(connection& conn, std::vector<job>& batch);
+    std::vector<job*> pipeline(connection& conn, std::span<job* const> jobs);
+    void finish(job& j, const redisReply& reply);
+    std::optional<failure> try_ready(connection& conn, bool at_startup = false);
+
+    const endpoint endpoint_;
+    const open_options options_;
+    const std::string put_sha_;
+    const std::string append_sha_;
+    connect_gate gate_;
+
+    std::mutex queue_mutex_;
+    std::condition_variable queue_ready_;
+    std::deque<job> queue_;
+    bool stopping_ = false;
+    std::vector<std::thread> workers_;
+};
+
+redis_store::redis_store(endpoint e, const open_options& options)
+    : endpoint_(std::move(e)),
+      options_(options),
+      put_sha_(redis_layout::script_sha1(redis_layout::put_script)),
+      append_sha_(redis_layout::script_sha1(redis_layout::append_log_script)),
+      gate_(endpoint_.authority) {
+    std::promise<std::optional<failure>> first_connect;
+    auto outcome = first_connect.get_future();
+    try {
+        workers_.emplace_back([this, &first_connect] { run_worker(&first_connect); });
+        for (std::size_t i = 1; i < worker_count; ++i) {
+            workers_.emplace_back([this] { run_worker(nullptr); });
+        }
+    } catch (...) {
+        close();
+        throw;
+    }
+    const auto problem = outcome.get();
+    if (problem && problem->refused) {
+        close();
+        throw std::runtime_error("cannot use redis at " + endpoint_.authority + ": " +
+                                 problem->message);
+    }
+}
+
+void redis_store::close() {
+    {
+        const std::lock_guard lock(queue_mutex_);
+        if (stopping_) return;
+        stopping_ = true;
+    }
+    queue_ready_.notify_all();
+    for (auto& worker : workers_) worker.join();  // each drains the queue before it ends
+}
+
+//------------------------------------------------------------------------------
+// Operations: one command each
+
+net::awaitable<result<stored_progress>> redis_store::get(std::string session_id) {
+    return submit(command{"MGET", redis_layout::progress_key(session_id),
+                          redis_layout::version_key(session_id)},
+                  {}, &to_progress);
+}
+
+net::awaitable<result<std::uint64_t>> redis_store::put(std::string session_id,
+                                                       std::string progress_json,
+                                                       std::chrono::seconds ttl) {
+    return submit(command{"EVALSHA", put_sha_, "2", redis_layout::progress_key(session_id),
+                          redis_layout::version_key(session_id), std::move(progress_json),
+                          std::to_string(ttl.count())},
+                  redis_layout::put_script, &to_count);
+}
+
+net::awaitable<result<std::uint64_t>> redis_store::append_log(std::string session_id,
+                                                              std::string entry_json,
+                                                              std::chrono::seconds ttl) {
+    return submit(command{"EVALSHA", append_sha_, "1", redis_layout::log_key(session_id),
+                          std::move(entry_json), std::to_string(ttl.count())},
+                  redis_layout::append_log_script, &to_count);
+}
+
+net::awaitable<result<std::string>> redis_store::get_log(std::string session_id) {
+    return submit(command{"GET", redis_layout::log_key(session_id)}, {}, &to_log);
+}
+
+net::awaitable<result<void>> redis_store::ping() { return submit(command{"PING"}, {}, &to_pong); }
+
+// Queues `cmd` and resumes the caller on its own executor with `parse` of the reply, or with
+// the store error that replaced it. `parse` runs on the worker, while the reply is alive.
+template <class T>
+net::awaitable<result<T>> redis_store::submit(command cmd, std::string_view script,
+                                              result<T> (*parse)(const redisReply&)) {
+    return net::async_initiate<const net::use_awaitable_t<>&, void(result<T>)>(
+        [this, script, parse](auto handler, command queued) {
+            // As in sqlite_store::submit: the executor counts as outstanding work until the
+            // result is posted to it, so that the io_context does not run out of work meanwhile.
+            auto executor = net::prefer(net::get_associated_executor(handler),
+                                        net::execution::outstanding_work.tracked);
+            auto shared = std::make_shared<decltype(handler)>(std::move(handler));
+            enqueue(job{std::move(queued), script,
+                        [shared, executor, parse](result<const redisReply*> reply) {
+                            result<T> r = store_errc::io_error;  // when even parsing fails
+                            try {
+                                r = reply ? parse(**reply) : result<T>(reply.error());
+                            } catch (const std::exception& e) {
+                                spdlog::error("redis reply lost: {}", e.what());
+                            }
+                            net::post(executor, [shared, r = std::move(r)]() mutable {
+                                (*shared)(std::move(r));
+                            });
+                        },
+                        steady::now()});
+        },
+        net::use_awaitable, std::move(cmd));
+}
+
+void redis_store::enqueue(job j) {
+    std::unique_lock lock(queue_mutex_);
+    if (stopping_) {
+        lock.unlock();
+        return j.settle(store_errc::unavailable);  // closing: answer at once, never hang
+    }
+    queue_.push_back(std::move(j));
+    lock.unlock();
+    queue_ready_.notify_one();
+}
+
+//------------------------------------------------------------------------------
+// The workers
+
+// `first_connect`, for one worker only: connect at once and report how it went.
+void redis_store::run_worker(std::promise<std::optional<failure>>* first_connect) {
+    block_sigpipe();
+    connection conn;
+    if (first_connect) {
+        try {
+            first_connect->set_value(try_ready(conn, true));
+        } catch (const std::exception& e) {
+            first_connect->set_value(failure{store_errc::unavailable, e.what()});
+        }
+    }
+    std::vector<job> batch;
+    while (take_batch(batch)) {
+        try {
+            serve(conn, batch);
+        } catch (const std::exception& e) {
+            spdlog::error("redis request failed: {}", e.what());
+            conn.reset();
+            for (auto& j : batch) j.settle(store_errc::io_error);
+        }
+        batch.clear();
+    }
+}
+
+// Waits for work and moves the oldest requests into `batch`. False when closing and drained.
+bool redis_store::take_batch(std::vector<job>& batch) {
+    std::unique_lock lock(queue_mutex_);
+    queue_ready_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+    if (queue_.empty()) return false;
+    const auto n = static_cast<std::ptrdiff_t>(std::min(queue_.size(), max_batch));
+    std::move(queue_.begin(), queue_.begin() + n, std::back_inserter(batch));
+    queue_.erase(queue_.begin(), queue_.begin() + n);
+    return true;
+}
+
+// Completes every job of `batch`: sent as one pipeline on `conn` (connected first when needed),
+// then the EVALSHAs Redis answered NOSCRIPT (it restarted, or its script cache was flushed)
+// again as EVAL, which also caches the script for the next EVALSHA. A job that has waited longer
+// than the command timeout already (Redis hangs, and every worker is waiting for it) times out
+// unsent, so that a backlog cannot make waits grow without bound.
+void redis_store::serve(connection& conn, std::vector<job>& batch) {
+    const auto now = steady::now();
+    std::vector<job*> jobs;
+    for (auto& j : batch) {
+        if (now - j.queued_at < options_.command_timeout) {
+            jobs.push_back(&j);
+        } else {
+            j.settle(store_errc::timeout);
+        }
+    }
+    if (jobs.empty()) return;
+    if (auto problem = try_ready(conn)) {
+        for (auto* j : jobs) j->settle(problem->code);
+        return;
+    }
+    auto again = pipeline(conn, jobs);
+    if (again.empty()) return;
+    for (job* j : again) {
+        j->cmd[0] = "EVAL";
+        j->cmd[1] = std::string(j->script);
+        j->script = {};
+    }
+    pipeline(conn, again);
+}
+
+// Sends the commands of `jobs` in one write and completes each job from its reply in order,
+// except those answered NOSCRIPT, which it returns. A failure (timeout, lost connection)
+// completes the jobs left with it and drops the connection.
+std::vector<redis_store::job*> redis_store::pipeline(connection& conn, std::span<job* const> jobs) {
+    for (const job* j : jobs) append(conn, j->cmd);
+    std::vector<job*> noscript;
+    for (std::size_t i = 0; i < jobs.size(); ++i) {
+        auto reply = read_reply(conn, options_.command_timeout);
+        if (!reply) {
+            spdlog::warn("redis at {}: {}; reconnecting", endpoint_.authority,
+                         reply.error().message);
+            conn.reset();
+            for (; i < jobs.size(); ++i) jobs[i]->settle(reply.error().code);
+            return {};
+        }
+        const redisReply& r = **reply;
+        if (!jobs[i]->script.empty() && r.type == REDIS_REPLY_ERROR &&
+            std::string_view(r.str, r.len).starts_with("NOSCRIPT")) {
+            noscript.push_back(jobs[i]);
+        } else {
+            finish(*jobs[i], r);
+        }
+    }
+    return noscript;
+}
+
+void redis_store::finish(job& j, const redisReply& reply) {
+    if (reply.type != REDIS_REPLY_ERROR) return j.settle(&reply);
+    const std::string_view message(reply.str, reply.len);
+    spdlog::warn("redis at {} answered {} with an error: {}", endpoint_.authority, j.cmd[0],
+                 message);
+    j.settle(error_reply_code(message));
+}
+
+// Makes `conn` usable: keeps it while the server has not closed it, or connects a new one when
+// the gate allows. Returns what leaves it unusable. `at_startup`: a refusal is not logged, since
+// the constructor throws it.
+std::optional<failure> redis_store::try_ready(connection& conn, bool at_startup) {
+    if (conn && !closed_by_peer(conn)) return std::nullopt;
+    conn.reset();
+    const auto entry = gate_.enter();
+    if (entry == connect_gate::entry::denied) {
+        return failure{store_errc::unavailable, "waiting to reconnect"};
+    }
+    auto fresh = connect(endpoint_, options_);
+    if (!fresh) {
+        if (!(at_startup && fresh.error().refused)) gate_.failed(entry, fresh.error().message);
+        return fresh.error();
+    }
+    gate_.succeeded(entry);
+    conn = std::move(*fresh);
+    return std::nullopt;
+}
+
+}  // namespace
+
+std::unique_ptr<store> make_redis_store(const std::string& url, const open_options& options,
+                                        const clock&) {
+    return std::make_unique<redis_store>(parse_url(url), options);
+}
+
 }  // namespace progressd::store
-std::unique_ptr<progressd::store::store> progressd::store::make_redis_store(const std::string&, const open_options&, const clock&) { throw std::runtime_error("redis store: work in progress"); }

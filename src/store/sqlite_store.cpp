@@ -289,16 +289,20 @@ net::awaitable<result<std::uint64_t>> sqlite_store::submit(write_op op) {
 }
 
 void sqlite_store::enqueue(write_job job) {
+    bool accepted = false;
     {
         const std::lock_guard lock(queue_mutex_);
         if (!stopping_) {
             queue_.push_back(std::move(job));
-            job.complete = nullptr;
+            accepted = true;
         }
     }
-    // Only when the store is closing: answer at once instead of leaving the caller hanging.
-    if (job.complete) job.complete(store_errc::unavailable);
-    queue_ready_.notify_one();
+    if (accepted) {
+        queue_ready_.notify_one();
+    } else if (job.complete) {
+        // The store is closing: answer at once instead of leaving the caller hanging.
+        job.complete(store_errc::unavailable);
+    }
 }
 
 //------------------------------------------------------------------------------

@@ -1,8 +1,10 @@
 // The contract of store::store (src/store/store.hpp), run against every backend. A backend is
-// added by giving it a factory below; Redis will join the same list.
+// added by giving it a factory below.
 #include "store/kv_rest_store.hpp"
 #include "store/memory_store.hpp"
+#include "store/redis_store.hpp"
 #include "store/sqlite_store.hpp"
+#include "support/redis_server.hpp"
 #include "support/run_sync.hpp"
 #include "support/server_process.hpp"
 #include "support/upstash_endpoint.hpp"
@@ -61,6 +63,23 @@ struct kv_rest_backend {
     }
 };
 
+// Redis itself, through the redis:// store. One redis-server serves the whole test binary; each
+// test starts on an empty database.
+struct redis_backend {
+    static constexpr bool native_expiry = true;
+    static testing::redis_server& redis() {
+        static testing::redis_server server;
+        return server;
+    }
+    static void advance_server_time(std::chrono::seconds by) {
+        testing::advance_redis_time(redis(), by);
+    }
+    static std::unique_ptr<store> open(const clock& c, const std::string&) {
+        redis().cli({"FLUSHALL"});
+        return make_redis_store(redis().url(), open_options{}, c);
+    }
+};
+
 template <class Backend>
 class store_contract_test : public ::testing::Test {
 protected:
@@ -97,7 +116,8 @@ protected:
     std::unique_ptr<store> store_;
 };
 
-using backends = ::testing::Types<memory_backend, sqlite_backend, kv_rest_backend>;
+using backends =
+    ::testing::Types<memory_backend, sqlite_backend, kv_rest_backend, redis_backend>;
 TYPED_TEST_SUITE(store_contract_test, backends);
 
 TYPED_TEST(store_contract_test, get_of_an_unknown_session_is_not_found) {
