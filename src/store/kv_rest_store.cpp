@@ -13,17 +13,13 @@
 #include "store/kv_rest_store.hpp"
 
 #include "store/redis_layout.hpp"
+#include "store/worker_completion.hpp"
 #include "util/net.hpp"
 
 #include <curl/curl.h>
 #include <poll.h>
 #include <spdlog/spdlog.h>
-#include <boost/asio/associated_executor.hpp>
-#include <boost/asio/async_result.hpp>
-#include <boost/asio/execution/outstanding_work.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/prefer.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
@@ -369,27 +365,20 @@ private:
 
 template <class T>
 net::awaitable<result<T>> kv_rest_store::submit(operation<T> op) {
-    return net::async_initiate<const net::use_awaitable_t<>&, void(result<T>)>(
-        [this](auto handler, operation<T> queued) {
-            // As in sqlite_store::submit: the caller's executor has outstanding work until the
-            // worker posts the result back to it.
-            auto executor = net::prefer(net::get_associated_executor(handler),
-                                        net::execution::outstanding_work.tracked);
-            auto shared = std::make_shared<decltype(handler)>(std::move(handler));
-            enqueue([shared, executor, queued = std::move(queued)](rest_connection* c) {
-                result<T> r = make_error_code(store_errc::unavailable);
-                if (c != nullptr) {
-                    try {
-                        r = queued(*c);
-                    } catch (const std::exception& e) {  // bad_alloc; must not cross threads
-                        spdlog::error("kv-rest operation failed: {}", e.what());
-                        r = make_error_code(store_errc::io_error);
-                    }
+    return resume_when_done<T>([this, op = std::move(op)](completion<T> done) mutable {
+        enqueue([done = std::move(done), op = std::move(op)](rest_connection* c) {
+            result<T> r = make_error_code(store_errc::unavailable);
+            if (c != nullptr) {
+                try {
+                    r = op(*c);
+                } catch (const std::exception& e) {  // bad_alloc; must not cross threads
+                    spdlog::error("kv-rest operation failed: {}", e.what());
+                    r = make_error_code(store_errc::io_error);
                 }
-                net::post(executor, [shared, r = std::move(r)]() mutable { (*shared)(r); });
-            });
-        },
-        net::use_awaitable, std::move(op));
+            }
+            done(std::move(r));
+        });
+    });
 }
 
 void kv_rest_store::enqueue(job j) {

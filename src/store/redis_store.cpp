@@ -14,6 +14,7 @@
 #include "store/redis_store.hpp"
 
 #include "store/redis_layout.hpp"
+#include "store/worker_completion.hpp"
 #include "util/net.hpp"
 
 #include <hiredis/hiredis.h>
@@ -21,12 +22,6 @@
 #include <pthread.h>
 #include <spdlog/spdlog.h>
 #include <sys/time.h>
-#include <boost/asio/associated_executor.hpp>
-#include <boost/asio/async_result.hpp>
-#include <boost/asio/execution/outstanding_work.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/prefer.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <boost/url/parse.hpp>
 
 #include <algorithm>
@@ -467,28 +462,20 @@ net::awaitable<result<void>> redis_store::ping() { return submit(command{"PING"}
 template <class T>
 net::awaitable<result<T>> redis_store::submit(command cmd, std::string_view script,
                                               result<T> (*parse)(const redisReply&)) {
-    return net::async_initiate<const net::use_awaitable_t<>&, void(result<T>)>(
-        [this, script, parse](auto handler, command queued) {
-            // As in sqlite_store::submit: the executor counts as outstanding work until the
-            // result is posted to it, so that the io_context does not run out of work meanwhile.
-            auto executor = net::prefer(net::get_associated_executor(handler),
-                                        net::execution::outstanding_work.tracked);
-            auto shared = std::make_shared<decltype(handler)>(std::move(handler));
-            enqueue(job{std::move(queued), script,
-                        [shared, executor, parse](result<const redisReply*> reply) {
+    return resume_when_done<T>(
+        [this, script, parse, cmd = std::move(cmd)](completion<T> done) mutable {
+            enqueue(job{std::move(cmd), script,
+                        [done = std::move(done), parse](result<const redisReply*> reply) {
                             result<T> r = store_errc::io_error;  // when even parsing fails
                             try {
                                 r = reply ? parse(**reply) : result<T>(reply.error());
                             } catch (const std::exception& e) {
                                 spdlog::error("redis reply lost: {}", e.what());
                             }
-                            net::post(executor, [shared, r = std::move(r)]() mutable {
-                                (*shared)(std::move(r));
-                            });
+                            done(std::move(r));
                         },
                         steady::now()});
-        },
-        net::use_awaitable, std::move(cmd));
+        });
 }
 
 void redis_store::enqueue(job j) {

@@ -1,14 +1,9 @@
 #include "store/sqlite_store.hpp"
 
 #include "store/sqlite_handle.hpp"
+#include "store/worker_completion.hpp"
 
 #include <spdlog/spdlog.h>
-#include <boost/asio/associated_executor.hpp>
-#include <boost/asio/async_result.hpp>
-#include <boost/asio/execution/outstanding_work.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/prefer.hpp>
-#include <boost/asio/use_awaitable.hpp>
 
 #include <filesystem>
 #include <future>
@@ -272,20 +267,10 @@ void sqlite_store::purge_now() {
 }
 
 net::awaitable<result<std::uint64_t>> sqlite_store::submit(write_op op) {
-    return net::async_initiate<const net::use_awaitable_t<>&, void(result<std::uint64_t>)>(
-        [this](auto handler, write_op queued) {
-            using handler_type = decltype(handler);
-            // The writer completes on its own thread; the result is posted back to the
-            // coroutine's executor, which counts as outstanding work until then so that the
-            // io_context does not run out of work while writes are queued.
-            auto executor = net::prefer(net::get_associated_executor(handler),
-                                        net::execution::outstanding_work.tracked);
-            auto shared = std::make_shared<handler_type>(std::move(handler));
-            enqueue(write_job{std::move(queued), [shared, executor](result<std::uint64_t> r) {
-                                  net::post(executor, [shared, r]() mutable { (*shared)(r); });
-                              }});
-        },
-        net::use_awaitable, std::move(op));
+    return resume_when_done<std::uint64_t>(
+        [this, op = std::move(op)](completion<std::uint64_t> done) mutable {
+            enqueue(write_job{std::move(op), std::move(done)});
+        });
 }
 
 void sqlite_store::enqueue(write_job job) {

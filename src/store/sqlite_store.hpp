@@ -67,7 +67,7 @@ public:
     using write_op = std::variant<put_op, append_op, purge_op>;
     struct write_job {
         write_op op;
-        std::function<void(result<std::uint64_t>)> complete;
+        std::function<void(result<std::uint64_t>)> complete;  ///< store::completion
     };
 
 private:

@@ -17,7 +17,8 @@ std::optional<store_spec> parse_store_spec(std::string_view text, std::string* p
     if (scheme == "redis" || scheme == "rediss") {
         return store_spec{store_spec::kind::redis, std::string(text), {}, {}};
     }
-    if (scheme == "kv-rest" && rest.empty()) return store_spec{store_spec::kind::kv_rest, {}, {}, {}};
+    if (scheme == "kv-rest" && rest.empty())
+        return store_spec{store_spec::kind::kv_rest, {}, {}, {}};
     if (colon != std::string_view::npos && scheme == "sqlite") {
         if (rest.empty()) {
             *problem = "--store sqlite: needs a file path, e.g. sqlite:./data/progress.db";

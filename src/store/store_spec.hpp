@@ -28,9 +28,9 @@ struct store_spec {
 std::optional<store_spec> parse_store_spec(std::string_view text, std::string* problem);
 
 struct open_options {
-    bool fsync = false;                                    ///< sqlite
-    std::chrono::milliseconds connect_timeout{2000};       ///< redis, kv_rest
-    std::chrono::milliseconds command_timeout{2000};       ///< redis, kv_rest
+    bool fsync = false;                               ///< sqlite
+    std::chrono::milliseconds connect_timeout{2000};  ///< redis, kv_rest
+    std::chrono::milliseconds command_timeout{2000};  ///< redis, kv_rest
 };
 
 /// Opens the backend. Throws std::runtime_error with a one-line reason when it cannot.
