@@ -3,6 +3,7 @@
 #include "cli/options.hpp"
 #include "http/server.hpp"
 #include "live/hub.hpp"
+#include "live/redis_bridge.hpp"
 #include "store/store_spec.hpp"
 #include "util/clock.hpp"
 #include "util/log.hpp"
@@ -13,6 +14,7 @@
 
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <thread>
 
 // Each watcher holds a connection; a soft limit of 1,024 descriptors (a common default) would cap
@@ -42,14 +44,20 @@ int main(int argc, char** argv) {
 
     try {
         system_clock clock;
-        auto store = store::open_store(
-            config.store, {config.fsync, config.connect_timeout, config.command_timeout}, clock);
+        const store::open_options store_options{config.fsync, config.connect_timeout,
+                                                config.command_timeout};
+        auto store = store::open_store(config.store, store_options, clock);
         live::hub hub({config.max_watchers, config.max_watchers_per_client});
         api::progress_api api(*store, hub, {config.ttl, config.heartbeat});
         http::limits limits;
         limits.max_body_bytes = config.max_body_bytes;
         http::server server({config.host, config.port, config.threads}, limits, api);
         server.on_shutdown([&hub] { hub.close_all(); });
+        // With Redis, writes made on other instances reach this instance's watchers too.
+        std::optional<live::redis_bridge> bridge;
+        if (config.store.backend == store::store_spec::kind::redis) {
+            bridge.emplace(hub, config.store.location, store_options);
+        }
 
         const auto endpoint = server.local_endpoint();
         spdlog::info("progressd {} listening on http://{}:{} (store {}, ttl {}s, {} threads)",

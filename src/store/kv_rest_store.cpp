@@ -19,7 +19,6 @@
 #include <curl/curl.h>
 #include <poll.h>
 #include <spdlog/spdlog.h>
-#include <boost/asio/post.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
@@ -432,7 +431,7 @@ result<std::uint64_t> kv_rest_store::do_put(rest_connection& c, const std::strin
                                             std::chrono::seconds ttl) {
     const auto out = eval(c, redis_layout::put_script, put_sha_, "2",
                           {redis_layout::progress_key(id), redis_layout::version_key(id),
-                           progress_json, ttl_seconds(ttl)});
+                           progress_json, ttl_seconds(ttl), id});
     if (auto ec = report(out, token_kind::write, "the put script")) return ec;
     if (auto version = to_count(out.result)) return *version;
     return unexpected("the put script", out.result);
@@ -442,7 +441,7 @@ result<std::uint64_t> kv_rest_store::do_append(rest_connection& c, const std::st
                                                const std::string& entry_json,
                                                std::chrono::seconds ttl) {
     const auto out = eval(c, redis_layout::append_log_script, append_sha_, "1",
-                          {redis_layout::log_key(id), entry_json, ttl_seconds(ttl)});
+                          {redis_layout::log_key(id), entry_json, ttl_seconds(ttl), id});
     if (auto ec = report(out, token_kind::write, "the append script")) return ec;
     if (auto count = to_count(out.result)) return *count;
     return unexpected("the append script", out.result);

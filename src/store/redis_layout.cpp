@@ -23,6 +23,7 @@ const std::string_view put_script = R"lua(
 redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
 local version = redis.call('INCR', KEYS[2])
 redis.call('EXPIRE', KEYS[2], ARGV[2])
+redis.call('PUBLISH', 'progressd:events', 'progress\n' .. ARGV[3] .. '\n' .. version .. '\n' .. ARGV[1])
 return version
 )lua";
 
@@ -45,6 +46,7 @@ else
   end
 end
 redis.call('SET', KEYS[1], updated, 'EX', ARGV[2])
+redis.call('PUBLISH', 'progressd:events', 'log\n' .. ARGV[3] .. '\n' .. count .. '\n' .. ARGV[1])
 return count
 )lua";
 

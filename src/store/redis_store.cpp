@@ -13,6 +13,7 @@
 // 1 s) has passed, and then one of them tries again. Expiry is Redis's own (EX): no clock here.
 #include "store/redis_store.hpp"
 
+#include "store/redis_connection.hpp"
 #include "store/redis_layout.hpp"
 #include "store/worker_completion.hpp"
 #include "util/net.hpp"
@@ -42,6 +43,8 @@
 namespace progressd::store {
 namespace {
 
+using namespace redis_client;
+
 using namespace std::chrono_literals;
 using steady = std::chrono::steady_clock;
 
@@ -51,182 +54,6 @@ constexpr std::size_t worker_count = 4;
 constexpr std::size_t max_batch = 64;
 constexpr std::chrono::milliseconds first_backoff = 50ms;
 constexpr std::chrono::milliseconds max_backoff = 1000ms;
-
-//------------------------------------------------------------------------------
-// The URL
-
-struct endpoint {
-    std::string host;  // a name or an address, IPv6 without brackets
-    std::uint16_t port = 6379;
-    std::string user;      // empty: AUTH with the password alone (the `default` user)
-    std::string password;  // empty: no AUTH
-    unsigned db = 0;
-    std::string authority;  // host:port, for messages; never the credentials
-};
-
-// `text` as a whole decimal number, or nullopt.
-template <class Number>
-std::optional<Number> whole_number(std::string_view text) {
-    Number n{};
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
-    if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
-    return n;
-}
-
-[[noreturn]] void throw_bad_url(const std::string& problem) {
-    throw std::runtime_error("invalid redis URL (" + problem +
-                             "): use redis://[user:password@]host:port[/db]");
-}
-
-// Parses `text`; throws std::runtime_error with a one-line reason, which never quotes the URL
-// because it may hold a password.
-endpoint parse_url(std::string_view text) {
-    const auto parsed = urls::parse_uri(text);
-    if (!parsed) throw_bad_url(parsed.error().message());
-    const urls::url_view& url = *parsed;
-    if (url.scheme() == "rediss") {
-        throw std::runtime_error(
-            "rediss:// needs TLS, which Debian 12's hiredis 0.14 lacks: use a TLS tunnel to "
-            "Redis, or the kv-rest store");
-    }
-    if (url.scheme() != "redis") throw_bad_url("the scheme is not redis");
-    if (url.has_query() || url.has_fragment()) throw_bad_url("options after ? or # are unknown");
-
-    endpoint e;
-    if (url.host_type() == urls::host_type::ipvfuture) throw_bad_url("unknown address form");
-    e.host = url.host_address();
-    if (e.host.empty()) throw_bad_url("no host");
-    if (url.has_port()) {
-        // Not port_number(), which takes numbers above 65535 modulo 65536.
-        const auto port = whole_number<std::uint16_t>(url.port());
-        if (!port || *port == 0) throw_bad_url("the port is not from 1 to 65535");
-        e.port = *port;
-    }
-    const bool ipv6 = url.host_type() == urls::host_type::ipv6;
-    e.authority = (ipv6 ? "[" + e.host + "]" : e.host) + ":" + std::to_string(e.port);
-
-    if (url.has_userinfo()) {
-        e.user = url.user();
-        e.password = url.password();
-        if (e.password.empty()) throw_bad_url("a user needs a password");
-        // The `default` user is also what AUTH with a password alone means, which Redis before
-        // 6 (and the original app's URLs, `default:token@…`) understand.
-        if (e.user == "default") e.user.clear();
-    }
-
-    const std::string_view path = url.encoded_path();
-    if (path.size() > 1) {
-        const auto db = whole_number<unsigned>(path.substr(1));
-        if (!db) throw_bad_url("the path is not a database number such as /2");
-        e.db = *db;
-    }
-    return e;
-}
-
-//------------------------------------------------------------------------------
-// hiredis: connections, commands, replies
-
-struct context_free {
-    void operator()(redisContext* c) const noexcept { redisFree(c); }
-};
-using connection = std::unique_ptr<redisContext, context_free>;
-
-struct reply_free {
-    void operator()(redisReply* r) const noexcept { freeReplyObject(r); }
-};
-using reply_ptr = std::unique_ptr<redisReply, reply_free>;
-
-/// A command as its arguments, binary-safe: {"GET", "progress:s1"}.
-using command = std::vector<std::string>;
-
-/// Why a connection cannot serve: the error for the callers, and the words for the log.
-struct failure {
-    store_errc code = store_errc::unavailable;
-    std::string message;
-    bool refused = false;  ///< Redis answered, and rejected AUTH or SELECT: a configuration error
-};
-
-timeval to_timeval(std::chrono::milliseconds ms) {
-    timeval tv{};
-    tv.tv_sec = static_cast<time_t>(ms.count() / 1000);
-    tv.tv_usec = static_cast<suseconds_t>(ms.count() % 1000 * 1000);
-    return tv;
-}
-
-// Buffers `cmd` on `c`; nothing is sent before the next read_reply.
-void append(const connection& c, const command& cmd) {
-    std::vector<const char*> argv;
-    std::vector<std::size_t> lengths;
-    for (const auto& arg : cmd) {
-        argv.push_back(arg.data());
-        lengths.push_back(arg.size());
-    }
-    if (redisAppendCommandArgv(c.get(), static_cast<int>(cmd.size()), argv.data(),
-                               lengths.data()) != REDIS_OK) {
-        throw std::bad_alloc();  // hiredis fails here only when out of memory
-    }
-}
-
-// Sends what is buffered and reads the next reply. A Redis error reply is a reply; a failure
-// (timeout, connection lost) leaves `c` unusable.
-boost::system::result<reply_ptr, failure> read_reply(const connection& c,
-                                                     std::chrono::milliseconds timeout) {
-    void* raw = nullptr;
-    if (redisGetReply(c.get(), &raw) == REDIS_OK) return reply_ptr(static_cast<redisReply*>(raw));
-    const int error_number = errno;
-    // SO_RCVTIMEO / SO_SNDTIMEO (redisSetTimeout) expired: hiredis reports EAGAIN as an I/O error.
-    if (c->err == REDIS_ERR_IO && (error_number == EAGAIN || error_number == EWOULDBLOCK)) {
-        return failure{store_errc::timeout,
-                       "no answer within " + std::to_string(timeout.count()) + " ms"};
-    }
-    return failure{store_errc::unavailable, c->errstr};
-}
-
-// Connects, applies the command timeout and sends AUTH and SELECT in one round trip.
-boost::system::result<connection, failure> connect(const endpoint& e, const open_options& o) {
-    connection c(redisConnectWithTimeout(e.host.c_str(), e.port, to_timeval(o.connect_timeout)));
-    if (!c) throw std::bad_alloc();
-    if (c->err != 0) return failure{store_errc::unavailable, c->errstr};
-    if (redisSetTimeout(c.get(), to_timeval(o.command_timeout)) != REDIS_OK) {
-        return failure{store_errc::unavailable, c->errstr};
-    }
-    redisEnableKeepAlive(c.get());  // notices a peer that vanished without closing
-
-    std::vector<command> setup;
-    if (!e.password.empty()) {
-        setup.push_back(e.user.empty() ? command{"AUTH", e.password}
-                                       : command{"AUTH", e.user, e.password});
-    }
-    if (e.db != 0) setup.push_back({"SELECT", std::to_string(e.db)});
-    for (const auto& cmd : setup) append(c, cmd);
-    for (const auto& cmd : setup) {
-        auto reply = read_reply(c, o.command_timeout);
-        if (!reply) return reply.error();
-        if ((*reply)->type == REDIS_REPLY_ERROR) {
-            return failure{store_errc::unavailable,
-                           cmd[0] + " refused: " + std::string((*reply)->str, (*reply)->len), true};
-        }
-    }
-    return c;
-}
-
-// True when the server has closed `c` (or sent something unasked, which Redis never does on a
-// healthy connection). Checked before each reuse, so that a connection left from before a Redis
-// restart is replaced before a request is sent on it.
-bool closed_by_peer(const connection& c) {
-    if (c->err != 0) return true;
-    pollfd p{c->fd, POLLIN, 0};
-    return ::poll(&p, 1, 0) != 0;
-}
-
-// hiredis writes with write(2): writing to a connection Redis has closed raises SIGPIPE, which
-// would end the process. Blocked in the calling thread, the write fails with EPIPE instead.
-void block_sigpipe() {
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGPIPE);
-    pthread_sigmask(SIG_BLOCK, &set, nullptr);
-}
 
 //------------------------------------------------------------------------------
 // Replies to results
@@ -439,7 +266,7 @@ net::awaitable<result<std::uint64_t>> redis_store::put(std::string session_id,
                                                        std::chrono::seconds ttl) {
     return submit(command{"EVALSHA", put_sha_, "2", redis_layout::progress_key(session_id),
                           redis_layout::version_key(session_id), std::move(progress_json),
-                          std::to_string(ttl.count())},
+                          std::to_string(ttl.count()), session_id},
                   redis_layout::put_script, &to_count);
 }
 
@@ -447,7 +274,7 @@ net::awaitable<result<std::uint64_t>> redis_store::append_log(std::string sessio
                                                               std::string entry_json,
                                                               std::chrono::seconds ttl) {
     return submit(command{"EVALSHA", append_sha_, "1", redis_layout::log_key(session_id),
-                          std::move(entry_json), std::to_string(ttl.count())},
+                          std::move(entry_json), std::to_string(ttl.count()), session_id},
                   redis_layout::append_log_script, &to_count);
 }
 

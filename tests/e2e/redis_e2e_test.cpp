@@ -3,6 +3,7 @@
 // answers 503, keeps the process alive, loses no acknowledged write and heals by itself.
 #include "e2e/e2e_support.hpp"
 #include "support/redis_server.hpp"
+#include "support/sse_client.hpp"
 
 #include <boost/json/parse.hpp>
 
@@ -48,6 +49,39 @@ TEST_F(redis_e2e_test, a_write_to_one_instance_is_read_from_another_at_once) {
               R"({"errors":[)" + log_body(1) + "]}");
     // And the original app finds it where it always looked.
     EXPECT_EQ(redis.cli({"GET", "progress:s1"}), progress_body("s1", 5) + "\n");
+}
+
+TEST_F(redis_e2e_test, a_watcher_on_one_instance_sees_writes_made_to_another) {
+    // Persistent, so that the session's version survives the restart below.
+    redis_server redis({"--appendonly", "yes", "--appendfsync", "always"});
+    auto a = start_progressd(redis);
+    auto b = start_progressd(redis);
+    cli::http_client to_a(a->base_url());
+    sse_client watcher(b->port(), "/api/progress/x/events");
+    ASSERT_EQ(watcher.status(), 200);
+    ASSERT_EQ(watcher.next()->name, "waiting");
+    std::this_thread::sleep_for(200ms);  // let B's bridge finish subscribing
+
+    ASSERT_EQ(to_a.request(verb::post, "/api/progress/x", progress_body("x", 1)).status, 200u);
+    auto e = watcher.next(2s);
+    ASSERT_TRUE(e);
+    EXPECT_EQ(e->name, "progress");
+    EXPECT_EQ(e->data, progress_body("x", 1));
+    ASSERT_EQ(to_a.request(verb::post, "/api/progress/x/log", log_body(1)).status, 200u);
+    e = watcher.next(2s);
+    ASSERT_TRUE(e);
+    EXPECT_EQ(e->name, "log");
+    EXPECT_EQ(e->data, log_body(1));
+    EXPECT_EQ(e->id, "1-1");
+
+    // The bridge outlives a Redis restart.
+    redis.stop();
+    redis.start();
+    std::this_thread::sleep_for(1500ms);
+    ASSERT_EQ(to_a.request(verb::post, "/api/progress/x", progress_body("x", 2)).status, 200u);
+    e = watcher.next(2s);
+    ASSERT_TRUE(e) << b->log();
+    EXPECT_EQ(e->data, progress_body("x", 2));
 }
 
 TEST_F(redis_e2e_test, two_hundred_log_appends_over_two_instances_are_counted_once_each) {

@@ -267,7 +267,8 @@ TEST_F(redis_store_test, authenticates_as_an_acl_user_allowed_only_what_progress
     const std::string port = std::to_string(redis.port());
     // The documented minimum: the progress keys, and the commands the store and its scripts run.
     redis.cli({"ACL", "SETUSER", "progressd", "on", ">s3cret", "~progress:*", "+mget", "+get",
-               "+evalsha", "+eval", "+set", "+incr", "+expire", "+ping", "+select"});
+               "+evalsha", "+eval", "+set", "+incr", "+expire", "+publish", "+subscribe", "+ping",
+               "+select", "&progressd:events"});
     auto s = open("redis://progressd:s3cret@127.0.0.1:" + port + "/3");
     ASSERT_TRUE(run(s->put("s", progress_json, 60s)));
     ASSERT_TRUE(run(s->append_log("s", R"({"n":1})", 60s)));
