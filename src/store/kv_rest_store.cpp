@@ -440,8 +440,9 @@ result<std::uint64_t> kv_rest_store::do_put(rest_connection& c, const std::strin
 result<std::uint64_t> kv_rest_store::do_append(rest_connection& c, const std::string& id,
                                                const std::string& entry_json,
                                                std::chrono::seconds ttl) {
-    const auto out = eval(c, redis_layout::append_log_script, append_sha_, "1",
-                          {redis_layout::log_key(id), entry_json, ttl_seconds(ttl), id});
+    const auto out = eval(c, redis_layout::append_log_script, append_sha_, "2",
+                          {redis_layout::log_key(id), redis_layout::log_meta_key(id), entry_json,
+                           ttl_seconds(ttl), id});
     if (auto ec = report(out, token_kind::write, "the append script")) return ec;
     if (auto count = to_count(out.result)) return *count;
     return unexpected("the append script", out.result);

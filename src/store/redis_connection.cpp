@@ -17,7 +17,6 @@ namespace {
 
 namespace urls = boost::urls;
 
-
 [[noreturn]] void throw_bad_url(const std::string& problem) {
     throw std::runtime_error("invalid redis URL (" + problem +
                              "): use redis://[user:password@]host:port[/db]");

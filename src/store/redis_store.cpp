@@ -273,8 +273,9 @@ net::awaitable<result<std::uint64_t>> redis_store::put(std::string session_id,
 net::awaitable<result<std::uint64_t>> redis_store::append_log(std::string session_id,
                                                               std::string entry_json,
                                                               std::chrono::seconds ttl) {
-    return submit(command{"EVALSHA", append_sha_, "1", redis_layout::log_key(session_id),
-                          std::move(entry_json), std::to_string(ttl.count()), session_id},
+    return submit(command{"EVALSHA", append_sha_, "2", redis_layout::log_key(session_id),
+                          redis_layout::log_meta_key(session_id), std::move(entry_json),
+                          std::to_string(ttl.count()), session_id},
                   redis_layout::append_log_script, &to_count);
 }
 

@@ -169,16 +169,16 @@ describe('the local Upstash REST endpoint, as @upstash/redis sees it', () => {
     const script = appendLogScript();
     const sha = createHash('sha1').update(script).digest('hex');
     const key = 'progress:e:log';
-    assert.equal(await kv.eval(script, [key], [JSON.stringify({ n: 1 }), '3600', 'fidelity']), 1);
-    assert.equal(await kv.evalsha(sha, [key], [JSON.stringify({ n: 2 }), '3600', 'fidelity']), 2);
+    assert.equal(await kv.eval(script, [key, key + ':meta'], [JSON.stringify({ n: 1 }), '3600', 'fidelity']), 1);
+    assert.equal(await kv.evalsha(sha, [key, key + ':meta'], [JSON.stringify({ n: 2 }), '3600', 'fidelity']), 2);
     assert.deepEqual(await kv.get(key), [{ n: 1 }, { n: 2 }]);
     assert.equal(await direct.get(key), '[{"n":1},{"n":2}]');
     assert.equal(await kv.scriptLoad(script), sha);
 
     await direct.sendCommand(['SCRIPT', 'FLUSH']);
-    await assert.rejects(kv.evalsha(sha, [key], ['3', '3600', 'fidelity']), /NOSCRIPT/);
+    await assert.rejects(kv.evalsha(sha, [key, key + ':meta'], ['3', '3600', 'fidelity']), /NOSCRIPT/);
     await kv.set('progress:bad:log', { not: 'an array' });
-    await assert.rejects(kv.eval(script, ['progress:bad:log'], ['1', '60', 'bad']),
+    await assert.rejects(kv.eval(script, ['progress:bad:log', 'progress:bad:log:meta'], ['1', '60', 'bad']),
       /progress log is not a JSON array/);
   });
 

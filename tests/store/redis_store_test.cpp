@@ -217,12 +217,28 @@ TEST_F(redis_store_test, writes_what_the_original_app_reads_with_a_ttl_on_every_
     EXPECT_EQ(redis.cli({"GET", "progress:s"}), progress_json + "\n");
     EXPECT_EQ(redis.cli({"GET", "progress:s:log"}), "[{\"n\":1},{\"n\":2}]\n");
     EXPECT_EQ(redis.cli({"TYPE", "progress:s"}), "string\n");
-    for (const std::string key : {"progress:s", "progress:s:log", "progress:s:version"}) {
+    for (const std::string key :
+         {"progress:s", "progress:s:log", "progress:s:version", "progress:s:log:meta"}) {
         SCOPED_TRACE(key);
         const int ttl = std::stoi(redis.cli({"TTL", key}));
         EXPECT_GT(ttl, 3500);
         EXPECT_LE(ttl, 3600);
     }
+}
+
+TEST_F(redis_store_test, appends_count_right_when_the_original_app_rewrote_the_log_in_between) {
+    redis_server redis;
+    auto s = open(redis.url());
+    ASSERT_EQ(*run(s->append_log("s", R"({"n":1})", 3600s)), 1u);
+    // The original app appends by rewriting the whole array; progressd's count is then stale.
+    redis.cli({"SET", "progress:s:log", R"([{"n":1},{"n":"original"}])", "EX", "3600"});
+    EXPECT_EQ(*run(s->append_log("s", R"({"n":3})", 3600s)), 3u);
+    EXPECT_EQ(*run(s->append_log("s", R"({"n":4})", 3600s)), 4u);
+    EXPECT_EQ(*run(s->get_log("s")), R"([{"n":1},{"n":"original"},{"n":3},{"n":4}])");
+    // An emptied array starts again from one.
+    redis.cli({"SET", "progress:s:log", "[]", "EX", "3600"});
+    EXPECT_EQ(*run(s->append_log("s", R"({"n":5})", 3600s)), 1u);
+    EXPECT_EQ(*run(s->get_log("s")), R"([{"n":5}])");
 }
 
 // The only test that waits for expiry in real time: the contract test covers the rest by
@@ -266,9 +282,10 @@ TEST_F(redis_store_test, authenticates_as_an_acl_user_allowed_only_what_progress
     redis_server redis;
     const std::string port = std::to_string(redis.port());
     // The documented minimum: the progress keys, and the commands the store and its scripts run.
-    redis.cli({"ACL", "SETUSER", "progressd", "on", ">s3cret", "~progress:*", "+mget", "+get",
-               "+evalsha", "+eval", "+set", "+incr", "+expire", "+publish", "+subscribe", "+ping",
-               "+select", "&progressd:events"});
+    redis.cli({"ACL",         "SETUSER",    "progressd", "on",       ">s3cret",
+               "~progress:*", "+mget",      "+get",      "+evalsha", "+eval",
+               "+set",        "+setrange",  "+strlen",   "+incr",    "+expire",
+               "+publish",    "+subscribe", "+ping",     "+select",  "&progressd:events"});
     auto s = open("redis://progressd:s3cret@127.0.0.1:" + port + "/3");
     ASSERT_TRUE(run(s->put("s", progress_json, 60s)));
     ASSERT_TRUE(run(s->append_log("s", R"({"n":1})", 60s)));
