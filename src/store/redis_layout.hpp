@@ -28,9 +28,9 @@ inline constexpr std::string_view events_channel = "progressd:events";
 /// KEYS: progress, version. ARGV: progress JSON, ttl seconds, session id. Returns the new version.
 extern const std::string_view put_script;
 
-/// KEYS: log, log meta. ARGV: entry JSON, ttl seconds, session id. Appends the entry to the JSON array string (as
-/// text, so the stored bytes stay exactly what was written) and returns the new entry count.
-/// A value that is not a JSON array is an error, never silently replaced.
+/// KEYS: log, log meta. ARGV: entry JSON, ttl seconds, session id. Appends the entry to the JSON
+/// array string (as text, so the stored bytes stay exactly what was written) and returns the new
+/// entry count. A value that is not a JSON array is an error, never silently replaced.
 extern const std::string_view append_log_script;
 
 /// The SHA1 (hex) of a script, as EVALSHA wants it.

@@ -118,9 +118,9 @@ struct sqlite_store::reader {
     explicit reader(const std::string& path) : db(path, false) {
         configure(db);
         db.execute("PRAGMA query_only = ON");
-        get_progress = {
-            db.get(),
-            "SELECT data, version FROM progress WHERE session_id = ?1 AND expires_at > ?2"};
+        get_progress = {db.get(),
+                        "SELECT data, version, expires_at FROM progress WHERE session_id = ?1 AND "
+                        "expires_at > ?2"};
         get_log = {db.get(), R"sql(
             SELECT e.entry FROM error_log l JOIN error_log_entry e ON e.session_id = l.session_id
             WHERE l.session_id = ?1 AND l.expires_at > ?2 ORDER BY e.seq)sql"};
@@ -162,7 +162,7 @@ private:
 // Lifetime
 
 sqlite_store::sqlite_store(sqlite_options options, const clock& clock)
-    : options_(std::move(options)), clock_(clock) {
+    : options_(std::move(options)), clock_(clock), cache_(options_.cached_sessions) {
     // SQLite's memory statistics take a global mutex on every allocation, which every reader
     // thread would contend on; nothing here reads them. Must precede sqlite3_initialize, so it
     // only takes effect when this is the first store of the process (it is, in progressd).
@@ -203,13 +203,17 @@ void sqlite_store::close() {
 // Reads: on the caller's thread
 
 net::awaitable<result<stored_progress>> sqlite_store::get(std::string session_id) {
+    const auto now = unix_ms(clock_.now());
+    if (auto cached = cache_.get(session_id, now)) co_return std::move(*cached);
     try {
         reader_lease r(*this);
         statement_scope scope(r->get_progress);
-        r->get_progress.bind(1, session_id).bind(2, unix_ms(clock_.now()));
+        r->get_progress.bind(1, session_id).bind(2, now);
         if (!r->get_progress.step()) co_return store_errc::not_found;
-        co_return stored_progress{std::string(r->get_progress.column_text(0)),
-                                  static_cast<std::uint64_t>(r->get_progress.column_int(1))};
+        stored_progress found{std::string(r->get_progress.column_text(0)),
+                              static_cast<std::uint64_t>(r->get_progress.column_int(1))};
+        cache_.fill(session_id, found, r->get_progress.column_int(2), now);
+        co_return found;
     } catch (const sqlite_error& e) {
         spdlog::error("sqlite read failed: {}", e.what());
         co_return to_store_error(e);
@@ -341,8 +345,16 @@ bool sqlite_store::try_transaction(std::span<write_job> jobs,
             w.begin.step();
         }
         for (std::size_t i = 0; i < jobs.size(); ++i) results[i] = apply(jobs[i].op, now);
-        statement_scope scope(w.commit);
-        w.commit.step();
+        {
+            statement_scope scope(w.commit);
+            w.commit.step();
+        }
+        // Committed: readers may now see it, and must before the writes are answered.
+        for (std::size_t i = 0; i < jobs.size(); ++i) {
+            if (const auto* put = std::get_if<put_op>(&jobs[i].op)) {
+                cache_.write(put->session_id, {put->json, *results[i]}, unix_ms(now + put->ttl));
+            }
+        }
         return true;
     } catch (const sqlite_error& e) {
         spdlog::error("sqlite write of {} operation(s) failed: {}", jobs.size(), e.what());

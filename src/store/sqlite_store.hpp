@@ -10,6 +10,7 @@
 // microseconds of CPU, less than handing it to another thread would.
 #pragma once
 
+#include "store/progress_cache.hpp"
 #include "store/store.hpp"
 #include "util/clock.hpp"
 
@@ -31,6 +32,8 @@ struct sqlite_options {
     /// true: also against power loss (synchronous=FULL, one fsync per group commit).
     bool fsync = false;
     std::chrono::seconds purge_interval{10};
+    /// Sessions kept in memory in front of SQLite for reads (about 1 KiB each).
+    std::size_t cached_sessions = 4096;
 };
 
 class sqlite_store final : public store {
@@ -92,6 +95,8 @@ private:
     std::vector<write_job> queue_;
     bool stopping_ = false;
     std::thread writer_thread_;
+
+    progress_cache cache_;
 
     std::mutex readers_mutex_;
     std::vector<std::unique_ptr<reader>> idle_readers_;
