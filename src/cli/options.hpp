@@ -21,7 +21,7 @@ struct config {
     std::string store_text = "sqlite:./data/progress.db";
     std::chrono::seconds ttl{3600};
     unsigned threads = 1;
-    std::size_t max_body_bytes = 64 * 1024;
+    std::size_t max_body_bytes = std::size_t{64} * 1024;
     std::string log_level = "info";
     bool fsync = false;
     std::chrono::milliseconds connect_timeout{2000};

@@ -9,7 +9,9 @@
 #include <stdexcept>
 #include <string>
 
-int main(int argc, char** argv) {
+namespace {
+
+int run(int argc, char** argv) {
     CLI::App app{"progressctl: checks a deployment of the progress API", "progressctl"};
     app.set_version_flag("--version", std::string("progressctl ") + PROGRESSD_VERSION);
     app.require_subcommand(1);
@@ -39,6 +41,17 @@ int main(int argc, char** argv) {
         std::cerr << "progressctl: " << e.what() << '\n';
         return 2;
     } catch (const std::exception& e) {
+        std::cerr << "progressctl: " << e.what() << '\n';
+        return 1;
+    }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    try {
+        return run(argc, argv);
+    } catch (const std::exception& e) {  // setting up the command line itself failed
         std::cerr << "progressctl: " << e.what() << '\n';
         return 1;
     }

@@ -7,8 +7,8 @@
 namespace progressd::http {
 
 struct limits {
-    std::size_t max_body_bytes = 64 * 1024;
-    std::size_t max_header_bytes = 16 * 1024;  ///< request line and headers together
+    std::size_t max_body_bytes = std::size_t{64} * 1024;
+    std::size_t max_header_bytes = std::size_t{16} * 1024;  ///< request line and headers together
     /// From the first byte of a request until its headers are complete (slow-header clients).
     std::chrono::milliseconds header_timeout{std::chrono::seconds(10)};
     /// Reading the body once the headers are in.

@@ -184,6 +184,9 @@ net::awaitable<reply> dispatch(request_handler& handler, const request& req, con
 net::awaitable<void> run_session(std::shared_ptr<connection> conn, session_context ctx) {
     auto& stream = conn->stream;
     beast::flat_buffer buffer;
+    beast::error_code no_peer;  // the peer may already be gone; it then has no address
+    const auto remote = stream.socket().remote_endpoint(no_peer);
+    const peer from{no_peer ? std::string() : remote.address().to_string()};
     for (;;) {
         // Idle: wait for the first byte of the next request under the keep-alive timeout, so
         // the header timeout below starts only when a request does.
@@ -231,9 +234,6 @@ net::awaitable<void> run_session(std::shared_ptr<connection> conn, session_conte
 
         const auto started = std::chrono::steady_clock::now();
         const request& req = parser.get();
-        beast::error_code no_peer;
-        const auto remote = stream.socket().remote_endpoint(no_peer);
-        const peer from{no_peer ? std::string() : remote.address().to_string()};
         reply r = co_await dispatch(ctx.handler, req, from);
         if (r.stream) {
             spdlog::info("{} {} {} stream opened", req.method_string(), req.target(), r.status);
