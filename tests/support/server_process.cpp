@@ -6,6 +6,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <spdlog/spdlog.h>
+
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -14,6 +16,11 @@
 
 namespace progressd::testing {
 namespace {
+
+// spdlog creates its registry on first use. progressd does that in main() before any thread
+// starts; tests log from store threads first, and ThreadSanitizer cannot see that the lazy
+// initialization inside the (uninstrumented) library is safe. So: before any test runs.
+[[maybe_unused]] const bool spdlog_ready = (spdlog::default_logger_raw(), true);
 
 pid_t spawn(const std::vector<std::string>& args, const std::string& working_dir, int* out_fd,
             bool merge_stdout) {
