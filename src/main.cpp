@@ -48,7 +48,7 @@ int main(int argc, char** argv) {
                                                 config.command_timeout};
         auto store = store::open_store(config.store, store_options, clock);
         live::hub hub({config.max_watchers, config.max_watchers_per_client});
-        api::progress_api api(*store, hub, {config.ttl, config.heartbeat});
+        api::progress_api api(*store, hub, clock, {config.ttl, config.heartbeat});
         http::limits limits;
         limits.max_body_bytes = config.max_body_bytes;
         http::server server({config.host, config.port, config.threads}, limits, api);

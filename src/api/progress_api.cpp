@@ -1,12 +1,18 @@
 #include "api/progress_api.hpp"
 
 #include "model/json_text.hpp"
+#include "model/merge_patch.hpp"
 #include "model/serialize.hpp"
 #include "model/text_encoding.hpp"
 #include "model/validation.hpp"
 
 #include <spdlog/spdlog.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <random>
 
 namespace progressd::api {
 namespace {
@@ -54,8 +60,9 @@ std::string success_body(std::string_view session_id, std::optional<std::uint64_
 
 }  // namespace
 
-progress_api::progress_api(store::store& store, live::hub& hub, api_options options)
-    : store_(store), hub_(hub), options_(options) {}
+progress_api::progress_api(store::store& store, live::hub& hub, const clock& clock,
+                           api_options options)
+    : store_(store), hub_(hub), clock_(clock), options_(options) {}
 
 net::awaitable<http::reply> progress_api::handle(const http::route& r, const http::request& req,
                                                  const http::peer& from) {
@@ -68,6 +75,7 @@ net::awaitable<http::reply> progress_api::handle(const http::route& r, const htt
             co_return co_await readiness();
         case http::endpoint::progress:
             if (method == verb::post) co_return co_await post_progress(r.session_id, req);
+            if (method == verb::patch) co_return co_await patch_progress(r.session_id, req);
             co_return co_await get_progress(r.session_id);
         case http::endpoint::progress_log:
             if (method == verb::post) co_return co_await post_log(r.session_id, req);
@@ -99,6 +107,70 @@ net::awaitable<http::reply> progress_api::post_progress(std::string session_id,
     if (!version) co_return http::store_failure_reply("Failed to store progress", version.error());
     hub_.publish_progress(session_id, {*version, std::move(json)});
     co_return http::json_reply(success_body(session_id, std::nullopt));
+}
+
+namespace {
+
+net::awaitable<void> pause_before_retry(int attempt) {
+    thread_local std::minstd_rand random(std::random_device{}());
+    const int ceiling_us = 200 * std::min(attempt + 1, 10);
+    std::uniform_int_distribution<int> delay(0, ceiling_us);
+    net::steady_timer timer(co_await net::this_coro::executor,
+                            std::chrono::microseconds(delay(random)));
+    co_await timer.async_wait(net::as_tuple(net::use_awaitable));
+}
+
+}  // namespace
+
+// A PATCH is a read-merge-validate-write loop closed by a conditional write: if another write
+// lands between the read and the write, the write is refused and the loop starts again from
+// the newer state, so concurrent PATCHes of one session all take effect.
+net::awaitable<http::reply> progress_api::patch_progress(std::string session_id,
+                                                         const http::request& req) {
+    constexpr int max_attempts = 64;
+    auto parsed = parse_body(req);
+    if (auto* syntax_error = std::get_if<model::json_syntax_error>(&parsed)) {
+        co_return http::invalid_json_reply(*syntax_error);
+    }
+    const auto& patch = std::get<boost::json::value>(parsed);
+    for (int attempt = 0; attempt < max_attempts; ++attempt) {
+        auto current = co_await store_.get(session_id);
+        if (!current && current.error() != store_errc::not_found) {
+            co_return http::store_failure_reply("Failed to store progress", current.error());
+        }
+        boost::json::value document;
+        std::optional<std::uint64_t> expected;
+        if (current) {
+            auto stored = model::parse_json(current->json);
+            if (auto* value = std::get_if<boost::json::value>(&stored))
+                document = std::move(*value);
+            expected = current->version;
+        } else {
+            document = model::default_progress(session_id, to_iso8601(clock_.now()));
+        }
+        model::apply_merge_patch(document, patch);
+        auto validated = model::validate_progress(document);
+        if (auto* issues = std::get_if<model::issue_list>(&validated)) {
+            co_return http::validation_reply("Invalid progress data", *issues);
+        }
+        const auto& progress = std::get<model::progress>(validated);
+        if (progress.session_id != session_id) {
+            co_return http::error_reply(400, "Session ID mismatch");
+        }
+        auto json = std::make_shared<const std::string>(model::to_json(progress));
+        auto version = co_await store_.put_if(session_id, *json, options_.ttl, expected);
+        if (version) {
+            hub_.publish_progress(session_id, {*version, json});
+            co_return http::json_reply(*json);
+        }
+        if (version.error() != store_errc::conflict) {
+            co_return http::store_failure_reply("Failed to store progress", version.error());
+        }
+        // Someone else wrote first. Wait a moment, longer each time and at random, so that
+        // writers racing for one session take turns instead of colliding again.
+        co_await pause_before_retry(attempt);
+    }
+    co_return http::error_reply(409, "Too many concurrent updates to this session; try again");
 }
 
 net::awaitable<http::reply> progress_api::get_log(std::string session_id) {

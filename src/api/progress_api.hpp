@@ -6,6 +6,7 @@
 #include "live/hub.hpp"
 #include "live/sse_stream.hpp"
 #include "store/store.hpp"
+#include "util/clock.hpp"
 
 #include <chrono>
 
@@ -19,7 +20,7 @@ struct api_options {
 class progress_api final : public http::request_handler {
 public:
     /// Writes go to `store`; every accepted write is also published to `hub`'s watchers.
-    progress_api(store::store& store, live::hub& hub, api_options options);
+    progress_api(store::store& store, live::hub& hub, const clock& clock, api_options options);
 
     boost::asio::awaitable<http::reply> handle(const http::route& r, const http::request& req,
                                                const http::peer& from) override;
@@ -28,6 +29,8 @@ private:
     boost::asio::awaitable<http::reply> get_progress(std::string session_id);
     boost::asio::awaitable<http::reply> post_progress(std::string session_id,
                                                       const http::request& req);
+    boost::asio::awaitable<http::reply> patch_progress(std::string session_id,
+                                                       const http::request& req);
     boost::asio::awaitable<http::reply> get_log(std::string session_id);
     boost::asio::awaitable<http::reply> post_log(std::string session_id, const http::request& req);
     boost::asio::awaitable<http::reply> events(std::string session_id, const http::request& req,
@@ -36,6 +39,7 @@ private:
 
     store::store& store_;
     live::hub& hub_;
+    const clock& clock_;
     api_options options_;
 };
 

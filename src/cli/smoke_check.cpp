@@ -3,6 +3,7 @@
 #include "cli/smoke_check.hpp"
 
 #include "cli/http_client.hpp"
+#include "util/clock.hpp"
 #include "util/net.hpp"
 
 #include <boost/json/object.hpp>
@@ -41,21 +42,6 @@ std::string random_hex(std::size_t digits) {
     std::string out;
     for (std::size_t i = 0; i < digits; ++i) out += "0123456789abcdef"[digit(generator)];
     return out;
-}
-
-// "2026-11-26T12:23:04.123Z", the shape of JavaScript's Date.prototype.toISOString.
-std::string iso_timestamp(std::chrono::system_clock::time_point t) {
-    using namespace std::chrono;
-    const auto ms = floor<milliseconds>(t);
-    const auto day = floor<days>(ms);
-    const year_month_day date{day};
-    const hh_mm_ss time{ms - day};
-    char text[32];
-    std::snprintf(text, sizeof text, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ", int(date.year()),
-                  unsigned(date.month()), unsigned(date.day()), int(time.hours().count()),
-                  int(time.minutes().count()), int(time.seconds().count()),
-                  int(time.subseconds().count()));
-    return text;
 }
 
 json::object initial_progress(const std::string& id, const std::string& timestamp) {
@@ -201,7 +187,7 @@ int run_smoke_check(const std::string& base_url, std::ostream& out) {
     const std::string& id = run.id();
     const std::string progress = run.progress_path();
     const std::string log = run.log_path();
-    const auto now = [] { return iso_timestamp(std::chrono::system_clock::now()); };
+    const auto now = [] { return to_iso8601(std::chrono::system_clock::now()); };
     out << "checking " << base_url << " with session " << id << '\n';
 
     const json::object initial = initial_progress(id, now());

@@ -80,7 +80,8 @@ bool names_tag(std::string_view list, std::string_view etag) {
 void make_conditional(reply& r, std::string_view if_none_match) {
     if (r.status != 200) return;
     char tag[20];
-    std::snprintf(tag, sizeof tag, "\"%016llx\"", static_cast<unsigned long long>(body_hash(r.body)));
+    std::snprintf(tag, sizeof tag, "\"%016llx\"",
+                  static_cast<unsigned long long>(body_hash(r.body)));
     r.etag = tag;
     if (!if_none_match.empty() && names_tag(if_none_match, r.etag)) {
         r.status = 304;

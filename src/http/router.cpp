@@ -52,6 +52,8 @@ std::variant<route, reply> match_route(std::string_view target) {
 bool is_allowed(endpoint e, verb method) {
     switch (e) {
         case endpoint::progress:
+            return method == verb::get || method == verb::head || method == verb::post ||
+                   method == verb::patch || method == verb::options;
         case endpoint::progress_log:
             return method == verb::get || method == verb::head || method == verb::post ||
                    method == verb::options;
@@ -67,6 +69,7 @@ bool is_allowed(endpoint e, verb method) {
 std::string_view allowed_methods(endpoint e) {
     switch (e) {
         case endpoint::progress:
+            return "GET, HEAD, POST, PATCH, OPTIONS";
         case endpoint::progress_log:
             return "GET, HEAD, POST, OPTIONS";
         case endpoint::progress_events:

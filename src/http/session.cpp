@@ -41,7 +41,7 @@ bhttp::response<bhttp::string_body> make_response(unsigned version, reply& r, bo
     bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(r.status), version};
     res.set(field::content_type, "application/json");
     res.set(field::access_control_allow_origin, "*");
-    res.set(field::access_control_allow_methods, "GET, POST, OPTIONS");
+    res.set(field::access_control_allow_methods, "GET, POST, PATCH, OPTIONS");
     res.set(field::access_control_allow_headers, "Content-Type");
     if (!r.allow.empty()) res.set(field::allow, r.allow);
     if (!r.etag.empty()) {
@@ -148,7 +148,7 @@ net::awaitable<void> run_event_stream(const std::shared_ptr<connection>& conn, c
     res.set(field::content_type, "text/event-stream");
     res.set(field::cache_control, "no-cache");
     res.set(field::access_control_allow_origin, "*");
-    res.set(field::access_control_allow_methods, "GET, POST, OPTIONS");
+    res.set(field::access_control_allow_methods, "GET, POST, PATCH, OPTIONS");
     res.set(field::access_control_allow_headers, "Content-Type");
     res.set("X-Accel-Buffering", "no");  // nginx: pass events on at once
     res.keep_alive(false);

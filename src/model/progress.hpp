@@ -45,6 +45,9 @@ struct progress {
     std::string timestamp;
     model::phase phase = phase::phase1;
     bool complete = false;
+    /// progressd's extension (not in the original schema): how many steps the run has, so a
+    /// page can say "step 3 of 7". Returned only when a script sent it.
+    std::optional<double> total_steps;
 };
 
 /// ErrorLogEntry: one line of a session's error log, appended with POST /log.

@@ -80,7 +80,12 @@ std::string to_json(const progress& p) {
     out += R"(],"timestamp":)";
     append_json_string(out, p.timestamp);
     out += p.phase == phase::phase1 ? R"(,"phase":"phase1")" : R"(,"phase":"phase2")";
-    out += p.complete ? R"(,"complete":true})" : R"(,"complete":false})";
+    out += p.complete ? R"(,"complete":true)" : R"(,"complete":false)";
+    if (p.total_steps) {
+        out += R"(,"totalSteps":)";
+        append_js_number(out, *p.total_steps);
+    }
+    out += '}';
     return out;
 }
 

@@ -231,6 +231,12 @@ validated<progress> validate_progress(const json::value& body) {
     check.field(o, "timestamp", [&](auto* f) { check.string(f, out.timestamp); });
     check.field(o, "phase", [&](auto* f) { check.one_of(f, phase_names, out.phase); });
     check.field(o, "complete", [&](auto* f) { check.boolean(f, out.complete); });
+    check.field(o, "totalSteps", [&](auto* f) {
+        if (f == nullptr) return;  // optional
+        double total = 0;
+        check.number(f, total);
+        out.total_steps = total;
+    });
 
     if (check.failed()) return check.take_issues();
     return out;

@@ -285,7 +285,15 @@ public:
                                               std::chrono::seconds ttl) override {
         return submit<std::uint64_t>(
             [this, id = std::move(session_id), text = std::move(progress_json),
-             ttl](rest_connection& c) { return do_put(c, id, text, ttl); });
+             ttl](rest_connection& c) { return do_put(c, id, text, ttl, std::nullopt); });
+    }
+
+    net::awaitable<result<std::uint64_t>> put_if(std::string session_id, std::string progress_json,
+                                                 std::chrono::seconds ttl,
+                                                 std::optional<std::uint64_t> expected) override {
+        return submit<std::uint64_t>(
+            [this, id = std::move(session_id), text = std::move(progress_json), ttl,
+             expected](rest_connection& c) { return do_put(c, id, text, ttl, expected); });
     }
 
     net::awaitable<result<std::uint64_t>> append_log(std::string session_id, std::string entry_json,
@@ -327,8 +335,11 @@ private:
     void run_worker(rest_connection& c);
 
     result<stored_progress> do_get(rest_connection& c, const std::string& id);
+    // `expected`: nullopt for a plain put; for put_if, the version it must find, where an
+    // inner nullopt means "absent".
     result<std::uint64_t> do_put(rest_connection& c, const std::string& id,
-                                 const std::string& progress_json, std::chrono::seconds ttl);
+                                 const std::string& progress_json, std::chrono::seconds ttl,
+                                 std::optional<std::optional<std::uint64_t>> expected);
     result<std::uint64_t> do_append(rest_connection& c, const std::string& id,
                                     const std::string& entry_json, std::chrono::seconds ttl);
     result<std::string> do_get_log(rest_connection& c, const std::string& id);
@@ -426,13 +437,22 @@ result<stored_progress> kv_rest_store::do_get(rest_connection& c, const std::str
     return stored_progress{std::string(*json_text), *version};
 }
 
-result<std::uint64_t> kv_rest_store::do_put(rest_connection& c, const std::string& id,
-                                            const std::string& progress_json,
-                                            std::chrono::seconds ttl) {
-    const auto out = eval(c, redis_layout::put_script, put_sha_, "2",
-                          {redis_layout::progress_key(id), redis_layout::version_key(id),
-                           progress_json, ttl_seconds(ttl), id});
+result<std::uint64_t> kv_rest_store::do_put(
+    rest_connection& c, const std::string& id, const std::string& progress_json,
+    std::chrono::seconds ttl, std::optional<std::optional<std::uint64_t>> expected) {
+    const std::string key = redis_layout::progress_key(id);
+    const std::string version_key = redis_layout::version_key(id);
+    const std::string seconds = ttl_seconds(ttl);
+    const std::string condition = expected && *expected ? std::to_string(**expected) : "";
+    const auto out =
+        expected ? eval(c, redis_layout::put_script, put_sha_, "2",
+                        {key, version_key, progress_json, seconds, id, condition})
+                 : eval(c, redis_layout::put_script, put_sha_, "2",
+                        {key, version_key, progress_json, seconds, id});
     if (auto ec = report(out, token_kind::write, "the put script")) return ec;
+    if (const auto* i = out.result.if_int64(); i != nullptr && *i == -1) {
+        return store_errc::conflict;
+    }
     if (auto version = to_count(out.result)) return *version;
     return unexpected("the put script", out.result);
 }

@@ -41,6 +41,23 @@ boost::asio::awaitable<result<std::uint64_t>> memory_store::put(std::string sess
     co_return record.progress.version;
 }
 
+boost::asio::awaitable<result<std::uint64_t>> memory_store::put_if(
+    std::string session_id, std::string progress_json, std::chrono::seconds ttl,
+    std::optional<std::uint64_t> expected) {
+    const std::lock_guard lock(mutex_);
+    const wall_time now = clock_.now();
+    const auto it = progress_.find(session_id);
+    const bool exists = it != progress_.end() && it->second.expires_at > now;
+    if (exists != expected.has_value() || (exists && it->second.progress.version != *expected)) {
+        co_return store_errc::conflict;
+    }
+    auto& record = progress_[std::move(session_id)];
+    record.progress.json = std::move(progress_json);
+    record.progress.version += 1;
+    record.expires_at = now + ttl;
+    co_return record.progress.version;
+}
+
 boost::asio::awaitable<result<std::uint64_t>> memory_store::append_log(std::string session_id,
                                                                        std::string entry_json,
                                                                        std::chrono::seconds ttl) {

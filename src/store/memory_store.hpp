@@ -18,6 +18,9 @@ public:
     boost::asio::awaitable<result<std::uint64_t>> put(std::string session_id,
                                                       std::string progress_json,
                                                       std::chrono::seconds ttl) override;
+    boost::asio::awaitable<result<std::uint64_t>> put_if(
+        std::string session_id, std::string progress_json, std::chrono::seconds ttl,
+        std::optional<std::uint64_t> expected) override;
     boost::asio::awaitable<result<std::uint64_t>> append_log(std::string session_id,
                                                              std::string entry_json,
                                                              std::chrono::seconds ttl) override;

@@ -24,6 +24,14 @@ std::string version_key(std::string_view session_id) {
 }
 
 const std::string_view put_script = R"lua(
+if ARGV[4] then
+  local exists = redis.call('EXISTS', KEYS[1]) == 1
+  if ARGV[4] == '' then
+    if exists then return -1 end
+  elseif not exists or tonumber(redis.call('GET', KEYS[2]) or '0') ~= tonumber(ARGV[4]) then
+    return -1
+  end
+end
 redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
 local version = redis.call('INCR', KEYS[2])
 redis.call('EXPIRE', KEYS[2], ARGV[2])

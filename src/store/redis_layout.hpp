@@ -25,7 +25,9 @@ std::string log_meta_key(std::string_view session_id);
 /// "log\n<session id>\n<entry count>\n<ErrorLogEntry JSON>". Session ids never hold "\n".
 inline constexpr std::string_view events_channel = "progressd:events";
 
-/// KEYS: progress, version. ARGV: progress JSON, ttl seconds, session id. Returns the new version.
+/// KEYS: progress, version. ARGV: progress JSON, ttl seconds, session id, and for a conditional
+/// write the expected version ("" = the session must not exist). Returns the new version, or -1
+/// (nothing written) when the condition does not hold.
 extern const std::string_view put_script;
 
 /// KEYS: log, log meta. ARGV: entry JSON, ttl seconds, session id. Appends the entry to the JSON

@@ -90,6 +90,13 @@ result<stored_progress> to_progress(const redisReply& r) {
     return stored_progress{std::string(json.str, json.len), *number};
 }
 
+// The put script's answer: the new version, or -1 when its condition did not hold.
+result<std::uint64_t> to_version(const redisReply& r) {
+    if (r.type == REDIS_REPLY_INTEGER && r.integer == -1) return store_errc::conflict;
+    if (r.type != REDIS_REPLY_INTEGER || r.integer < 1) return unexpected(r, "EVALSHA");
+    return static_cast<std::uint64_t>(r.integer);
+}
+
 result<std::uint64_t> to_count(const redisReply& r) {
     if (r.type != REDIS_REPLY_INTEGER || r.integer < 1) return unexpected(r, "EVALSHA");
     return static_cast<std::uint64_t>(r.integer);
@@ -174,6 +181,10 @@ public:
     net::awaitable<result<stored_progress>> get(std::string session_id) override;
     net::awaitable<result<std::uint64_t>> put(std::string session_id, std::string progress_json,
                                               std::chrono::seconds ttl) override;
+    net::awaitable<result<std::uint64_t>> put_if(std::string session_id,
+                                                 std::string progress_json,
+                                                 std::chrono::seconds ttl,
+                                                 std::optional<std::uint64_t> expected) override;
     net::awaitable<result<std::uint64_t>> append_log(std::string session_id, std::string entry_json,
                                                      std::chrono::seconds ttl) override;
     net::awaitable<result<std::string>> get_log(std::string session_id) override;
@@ -267,7 +278,18 @@ net::awaitable<result<std::uint64_t>> redis_store::put(std::string session_id,
     return submit(command{"EVALSHA", put_sha_, "2", redis_layout::progress_key(session_id),
                           redis_layout::version_key(session_id), std::move(progress_json),
                           std::to_string(ttl.count()), session_id},
-                  redis_layout::put_script, &to_count);
+                  redis_layout::put_script, &to_version);
+}
+
+net::awaitable<result<std::uint64_t>> redis_store::put_if(std::string session_id,
+                                                          std::string progress_json,
+                                                          std::chrono::seconds ttl,
+                                                          std::optional<std::uint64_t> expected) {
+    return submit(command{"EVALSHA", put_sha_, "2", redis_layout::progress_key(session_id),
+                          redis_layout::version_key(session_id), std::move(progress_json),
+                          std::to_string(ttl.count()), session_id,
+                          expected ? std::to_string(*expected) : std::string()},
+                  redis_layout::put_script, &to_version);
 }
 
 net::awaitable<result<std::uint64_t>> redis_store::append_log(std::string session_id,

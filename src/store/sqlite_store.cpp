@@ -92,6 +92,8 @@ struct sqlite_store::writer_state {
                 expires_at = excluded.expires_at
             RETURNING entries)sql"};
         clear_log_entries = {db.get(), "DELETE FROM error_log_entry WHERE session_id = ?1"};
+        current_version = {db.get(),
+                           "SELECT version FROM progress WHERE session_id = ?1 AND expires_at > ?2"};
         insert_log_entry = {
             db.get(), "INSERT INTO error_log_entry (session_id, seq, entry) VALUES (?1, ?2, ?3)"};
         purge_progress = {db.get(), R"sql(
@@ -111,6 +113,7 @@ struct sqlite_store::writer_state {
     sqlite_connection db;
     sqlite_statement begin, commit, rollback;
     sqlite_statement upsert_progress, upsert_log, clear_log_entries, insert_log_entry;
+    sqlite_statement current_version;
     sqlite_statement purge_progress, purge_log_entries, purge_logs, incremental_vacuum;
 };
 
@@ -258,6 +261,13 @@ net::awaitable<result<std::uint64_t>> sqlite_store::put(std::string session_id,
     return submit(put_op{std::move(session_id), std::move(progress_json), ttl});
 }
 
+net::awaitable<result<std::uint64_t>> sqlite_store::put_if(std::string session_id,
+                                                           std::string progress_json,
+                                                           std::chrono::seconds ttl,
+                                                           std::optional<std::uint64_t> expected) {
+    return submit(put_if_op{{std::move(session_id), std::move(progress_json), ttl}, expected});
+}
+
 net::awaitable<result<std::uint64_t>> sqlite_store::append_log(std::string session_id,
                                                                std::string entry_json,
                                                                std::chrono::seconds ttl) {
@@ -351,7 +361,11 @@ bool sqlite_store::try_transaction(std::span<write_job> jobs,
         }
         // Committed: readers may now see it, and must before the writes are answered.
         for (std::size_t i = 0; i < jobs.size(); ++i) {
-            if (const auto* put = std::get_if<put_op>(&jobs[i].op)) {
+            const put_op* put = std::get_if<put_op>(&jobs[i].op);
+            if (const auto* conditional = std::get_if<put_if_op>(&jobs[i].op)) {
+                put = &conditional->put;
+            }
+            if (put != nullptr && results[i]) {
                 cache_.write(put->session_id, {put->json, *results[i]}, unix_ms(now + put->ttl));
             }
         }
@@ -371,16 +385,33 @@ bool sqlite_store::try_transaction(std::span<write_job> jobs,
     }
 }
 
-std::uint64_t sqlite_store::apply(const write_op& op, wall_time now) {
+std::uint64_t sqlite_store::upsert(const put_op& put, wall_time now) {
     auto& w = *writer_;
-    if (const auto* put = std::get_if<put_op>(&op)) {
-        statement_scope scope(w.upsert_progress);
-        w.upsert_progress.bind(1, put->session_id)
-            .bind(2, put->json)
-            .bind(3, unix_ms(now))
-            .bind(4, unix_ms(now + put->ttl));
-        w.upsert_progress.step();
-        return static_cast<std::uint64_t>(w.upsert_progress.column_int(0));
+    statement_scope scope(w.upsert_progress);
+    w.upsert_progress.bind(1, put.session_id)
+        .bind(2, put.json)
+        .bind(3, unix_ms(now))
+        .bind(4, unix_ms(now + put.ttl));
+    w.upsert_progress.step();
+    return static_cast<std::uint64_t>(w.upsert_progress.column_int(0));
+}
+
+result<std::uint64_t> sqlite_store::apply(const write_op& op, wall_time now) {
+    auto& w = *writer_;
+    if (const auto* put = std::get_if<put_op>(&op)) return upsert(*put, now);
+    if (const auto* conditional = std::get_if<put_if_op>(&op)) {
+        // Inside the batch's transaction on the only writing connection: nothing can change the
+        // row between this check and the upsert.
+        std::optional<std::uint64_t> current;
+        {
+            statement_scope scope(w.current_version);
+            w.current_version.bind(1, conditional->put.session_id).bind(2, unix_ms(now));
+            if (w.current_version.step()) {
+                current = static_cast<std::uint64_t>(w.current_version.column_int(0));
+            }
+        }
+        if (current != conditional->expected) return store_errc::conflict;
+        return upsert(conditional->put, now);
     }
     if (const auto* append = std::get_if<append_op>(&op)) {
         std::int64_t entries = 0;

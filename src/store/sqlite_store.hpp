@@ -46,6 +46,9 @@ public:
     boost::asio::awaitable<result<std::uint64_t>> put(std::string session_id,
                                                       std::string progress_json,
                                                       std::chrono::seconds ttl) override;
+    boost::asio::awaitable<result<std::uint64_t>> put_if(
+        std::string session_id, std::string progress_json, std::chrono::seconds ttl,
+        std::optional<std::uint64_t> expected) override;
     boost::asio::awaitable<result<std::uint64_t>> append_log(std::string session_id,
                                                              std::string entry_json,
                                                              std::chrono::seconds ttl) override;
@@ -61,13 +64,17 @@ public:
         std::string json;
         std::chrono::seconds ttl;
     };
+    struct put_if_op {
+        put_op put;
+        std::optional<std::uint64_t> expected;
+    };
     struct append_op {
         std::string session_id;
         std::string json;
         std::chrono::seconds ttl;
     };
     struct purge_op {};
-    using write_op = std::variant<put_op, append_op, purge_op>;
+    using write_op = std::variant<put_op, put_if_op, append_op, purge_op>;
     struct write_job {
         write_op op;
         std::function<void(result<std::uint64_t>)> complete;  ///< store::completion
@@ -83,7 +90,8 @@ private:
     void run_writer();
     void commit_batch(std::vector<write_job>& batch);
     bool try_transaction(std::span<write_job> jobs, std::span<result<std::uint64_t>> results);
-    std::uint64_t apply(const write_op& op, wall_time now);
+    result<std::uint64_t> apply(const write_op& op, wall_time now);
+    std::uint64_t upsert(const put_op& put, wall_time now);
     std::uint64_t purge_expired(wall_time now);
 
     sqlite_options options_;

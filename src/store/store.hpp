@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace progressd::store {
@@ -42,6 +43,14 @@ public:
     virtual boost::asio::awaitable<result<std::uint64_t>> put(std::string session_id,
                                                               std::string progress_json,
                                                               std::chrono::seconds ttl) = 0;
+
+    /// Like put, but only if the session is as the caller last read it: at version `expected`,
+    /// or absent (or expired) when `expected` is nullopt. Otherwise store_errc::conflict and
+    /// nothing is written. The check and the write are one atomic step: a read-modify-write
+    /// (PATCH) built on it loses no concurrent update.
+    virtual boost::asio::awaitable<result<std::uint64_t>> put_if(
+        std::string session_id, std::string progress_json, std::chrono::seconds ttl,
+        std::optional<std::uint64_t> expected) = 0;
 
     /// Appends one entry to the error log of `session_id` and sets the log's expiry to now + `ttl`
     /// (an expired log starts again empty). Atomic: concurrent appends are all kept, and each

@@ -4,6 +4,8 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
+#include <string>
 
 namespace progressd {
 
@@ -32,6 +34,9 @@ public:
 private:
     std::atomic<wall_time::rep> now_;
 };
+
+/// "2026-11-26T12:23:04.123Z", the shape of JavaScript's Date.prototype.toISOString.
+std::string to_iso8601(wall_time t);
 
 inline std::int64_t to_unix_ms(wall_time t) {
     return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();

@@ -17,6 +17,8 @@ public:
                 return "cannot connect to the store";
             case store_errc::timeout:
                 return "store timeout";
+            case store_errc::conflict:
+                return "the session changed meanwhile";
             case store_errc::storage_full:
                 return "storage full";
             case store_errc::io_error:

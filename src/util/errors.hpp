@@ -13,6 +13,7 @@ enum class store_errc {
     not_found = 1,  ///< no such session, or it has expired
     unavailable,    ///< the backend cannot be reached or is shutting down
     timeout,        ///< the backend did not answer in time
+    conflict,       ///< a conditional write found the session changed (nothing was written)
     storage_full,   ///< the disk (or a quota) is full; reads still work
     io_error,       ///< the backend failed in a way that is not the caller's fault
 };

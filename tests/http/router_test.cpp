@@ -60,7 +60,10 @@ TEST(router_test, methods_per_endpoint) {
     EXPECT_TRUE(is_allowed(endpoint::progress, verb::head));
     EXPECT_FALSE(is_allowed(endpoint::progress, verb::delete_));
     EXPECT_FALSE(is_allowed(endpoint::healthz, verb::post));
-    EXPECT_EQ(allowed_methods(endpoint::progress), "GET, HEAD, POST, OPTIONS");
+    EXPECT_EQ(allowed_methods(endpoint::progress), "GET, HEAD, POST, PATCH, OPTIONS");
+    EXPECT_EQ(allowed_methods(endpoint::progress_log), "GET, HEAD, POST, OPTIONS");
+    EXPECT_TRUE(is_allowed(endpoint::progress, verb::patch));
+    EXPECT_FALSE(is_allowed(endpoint::progress_log, verb::patch));
 }
 
 }  // namespace

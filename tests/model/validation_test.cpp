@@ -181,3 +181,30 @@ TEST(validation_test, log_entry_accepts_the_schema_and_rejects_a_missing_step) {
 
 }  // namespace
 }  // namespace progressd::model
+
+namespace progressd::model {
+namespace {
+
+TEST(validation_test, total_steps_is_an_optional_number_kept_at_the_end) {
+    const std::string base = R"({"sessionId":"s","currentStep":1,"completedSteps":[],
+        "currentAction":"","toolStatus":{},"errors":[],"timestamp":"t","phase":"phase1",
+        "complete":false)";
+    auto with =
+        validate_progress(std::get<boost::json::value>(parse_json(base + R"(,"totalSteps":7})")));
+    ASSERT_TRUE(std::holds_alternative<progress>(with));
+    EXPECT_TRUE(to_json(std::get<progress>(with)).ends_with(R"("complete":false,"totalSteps":7})"));
+
+    auto without = validate_progress(std::get<boost::json::value>(parse_json(base + "}")));
+    EXPECT_EQ(to_json(std::get<progress>(without)).find("totalSteps"), std::string::npos);
+
+    auto wrong =
+        validate_progress(std::get<boost::json::value>(parse_json(base + R"(,"totalSteps":"7"})")));
+    ASSERT_TRUE(std::holds_alternative<issue_list>(wrong));
+    std::string out;
+    append_issues_json(out, std::get<issue_list>(wrong));
+    EXPECT_EQ(out, R"([{"expected":"number","code":"invalid_type","path":["totalSteps"],)"
+                   R"("message":"Invalid input: expected number, received string"}])");
+}
+
+}  // namespace
+}  // namespace progressd::model

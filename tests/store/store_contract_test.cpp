@@ -10,6 +10,7 @@
 #include "support/upstash_endpoint.hpp"
 
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 #include <gtest/gtest.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -150,6 +151,59 @@ TYPED_TEST(store_contract_test, progress_expires_after_its_ttl_and_each_put_refr
     const auto r = this->get("s");
     ASSERT_FALSE(r.has_value());
     EXPECT_EQ(r.error(), store_errc::not_found);
+}
+
+TYPED_TEST(store_contract_test, put_if_writes_only_over_the_version_it_expects) {
+    auto conditional = [this](const std::string& json, std::optional<std::uint64_t> expected) {
+        return run_sync(this->ioc_, this->store_->put_if("s", json, 60s, expected));
+    };
+    // Absent: only "expect absent" may create it.
+    EXPECT_EQ(conditional("{\"n\":0}", 7).error(), store_errc::conflict);
+    const auto v1 = conditional("{\"n\":1}", std::nullopt);
+    ASSERT_TRUE(v1.has_value());
+    EXPECT_EQ(conditional("{\"n\":9}", std::nullopt).error(), store_errc::conflict);
+    // Present: only the current version matches, and nothing is written otherwise.
+    const auto v2 = conditional("{\"n\":2}", *v1);
+    ASSERT_TRUE(v2.has_value());
+    EXPECT_EQ(conditional("{\"n\":9}", *v1).error(), store_errc::conflict);
+    EXPECT_EQ(this->get("s")->json, "{\"n\":2}");
+    EXPECT_EQ(this->get("s")->version, *v2);
+    // An expired session counts as absent.
+    this->advance(61s);
+    EXPECT_EQ(conditional("{\"n\":9}", *v2).error(), store_errc::conflict);
+    EXPECT_TRUE(conditional("{\"n\":3}", std::nullopt).has_value());
+}
+
+TYPED_TEST(store_contract_test, concurrent_read_modify_writes_with_put_if_lose_nothing) {
+    // Each of 50 writers adds its number to a JSON array, retrying on conflict, as PATCH does.
+    ASSERT_TRUE(this->put("rmw", "[]"));
+    this->ioc_.restart();  // run_sync above ran the io_context out of work
+    constexpr int writers = 50;
+    std::atomic<int> done{0};
+    for (int i = 0; i < writers; ++i) {
+        net::co_spawn(
+            this->ioc_,
+            [&, i]() -> net::awaitable<void> {
+                for (;;) {
+                    auto current = co_await this->store_->get("rmw");
+                    if (!current) co_return;
+                    auto array = boost::json::parse(current->json).as_array();
+                    array.push_back(i);
+                    auto written = co_await this->store_->put_if(
+                        "rmw", boost::json::serialize(array), 60s, current->version);
+                    if (written) break;
+                    if (written.error() != store_errc::conflict) co_return;
+                }
+                ++done;
+            },
+            net::detached);
+    }
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 3; ++t) threads.emplace_back([this] { this->ioc_.run(); });
+    for (auto& t : threads) t.join();
+    EXPECT_EQ(done.load(), writers);
+    EXPECT_EQ(boost::json::parse(this->get("rmw")->json).as_array().size(),
+              static_cast<std::size_t>(writers));
 }
 
 TYPED_TEST(store_contract_test, log_appends_count_up_and_read_back_in_order) {
