@@ -4,6 +4,10 @@
 #include "http/server.hpp"
 #include "live/hub.hpp"
 #include "live/redis_bridge.hpp"
+#include "live/store_poller.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include "store/store_spec.hpp"
 #include "util/clock.hpp"
 #include "util/log.hpp"
@@ -49,6 +53,8 @@ int main(int argc, char** argv) {
         auto store = store::open_store(config.store, store_options, clock);
         live::hub hub({config.max_watchers, config.max_watchers_per_client});
         api::progress_api api(*store, hub, clock, {config.ttl, config.heartbeat});
+        // The REST store cannot tell this instance about writes made on others: poll instead.
+        live::store_poller poller(*store, hub, std::chrono::seconds(1));
         http::limits limits;
         limits.max_body_bytes = config.max_body_bytes;
         http::server server({config.host, config.port, config.threads}, limits, api);
@@ -57,6 +63,9 @@ int main(int argc, char** argv) {
         std::optional<live::redis_bridge> bridge;
         if (config.store.backend == store::store_spec::kind::redis) {
             bridge.emplace(hub, config.store.location, store_options);
+        }
+        if (config.store.backend == store::store_spec::kind::kv_rest) {
+            boost::asio::co_spawn(server.get_executor(), poller.run(), boost::asio::detached);
         }
 
         const auto endpoint = server.local_endpoint();

@@ -9,6 +9,7 @@
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/parser.hpp>
@@ -20,6 +21,7 @@
 #include <boost/url/rfc/pchars.hpp>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <charconv>
 #include <stdexcept>
@@ -242,6 +244,55 @@ http_response http_client::request(bhttp::verb method, std::string_view target, 
     }
     out.body = std::move(a.response.body());
     return out;
+}
+
+unsigned http_client::stream(std::string_view target, header_list headers,
+                             const std::function<bool(std::string_view)>& on_data,
+                             std::chrono::milliseconds idle) {
+    connection c;
+    const char* failed_step = nullptr;
+    if (auto ec = c.open(host_, port_, timeout_, &failed_step)) {
+        throw std::runtime_error(std::string(failed_step) + " " + authority_ + ": " + ec.message());
+    }
+    std::string path = prefix_ + std::string(target);
+    string_request req{bhttp::verb::get, path, 11};
+    req.set(bhttp::field::host, host_header_);
+    req.set(bhttp::field::user_agent, "progressctl/" PROGRESSD_VERSION);
+    for (auto& [name, value] : headers) req.set(name, value);
+    beast::error_code ec;
+    c.stream.expires_after(timeout_);
+    bhttp::async_write(c.stream, req, [&](const beast::error_code& e, std::size_t) { ec = e; });
+    run_to_completion(c.ioc);
+    if (ec)
+        throw std::runtime_error("cannot send the request to " + authority_ + ": " + ec.message());
+
+    bhttp::response_parser<bhttp::buffer_body> parser;
+    parser.body_limit(boost::none);  // a stream has no end we know of
+    c.stream.expires_after(timeout_);
+    bhttp::async_read_header(c.stream, c.buffer, parser,
+                             [&](const beast::error_code& e, std::size_t) { ec = e; });
+    run_to_completion(c.ioc);
+    if (ec) throw std::runtime_error("no response from " + authority_ + ": " + ec.message());
+    const unsigned status = parser.get().result_int();
+    if (status != 200) return status;
+
+    std::array<char, 8192> chunk{};
+    while (!parser.is_done()) {
+        parser.get().body().data = chunk.data();
+        parser.get().body().size = chunk.size();
+        c.stream.expires_after(idle);
+        bhttp::async_read_some(c.stream, c.buffer, parser,
+                               [&](const beast::error_code& e, std::size_t) { ec = e; });
+        run_to_completion(c.ioc);
+        if (ec == bhttp::error::need_buffer) ec = {};
+        const std::size_t received = chunk.size() - parser.get().body().size;
+        if (received > 0 && !on_data(std::string_view(chunk.data(), received))) break;
+        if (ec == bhttp::error::end_of_stream || ec == net::error::eof) break;
+        if (ec)
+            throw std::runtime_error("the stream from " + authority_ + " broke: " + ec.message());
+    }
+    c.close();
+    return status;
 }
 
 std::string encode_path_segment(std::string_view segment) {

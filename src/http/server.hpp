@@ -40,6 +40,9 @@ public:
 
     boost::asio::ip::tcp::endpoint local_endpoint() const { return acceptor_.local_endpoint(); }
 
+    /// For background work that should run on the I/O threads and stop with them.
+    boost::asio::io_context::executor_type get_executor() { return ioc_.get_executor(); }
+
     /// Serves until shutdown completes; runs the I/O threads (the calling one included).
     void run();
 

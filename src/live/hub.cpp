@@ -140,6 +140,14 @@ void hub::close_all() {
     for (const auto& w : all) w->offer_closing();
 }
 
+std::vector<std::string> hub::watched_sessions() const {
+    std::vector<std::string> ids;
+    const std::lock_guard lock(mutex_);
+    ids.reserve(sessions_.size());
+    for (const auto& [id, watchers] : sessions_) ids.push_back(id);
+    return ids;
+}
+
 std::size_t hub::watcher_count() const {
     const std::lock_guard lock(mutex_);
     return total_;

@@ -103,6 +103,8 @@ public:
     void close_all();
 
     std::size_t watcher_count() const;
+    /// The sessions that have at least one watcher on this instance.
+    std::vector<std::string> watched_sessions() const;
 
 private:
     std::vector<std::shared_ptr<watcher>> watchers_of(const std::string& session_id);

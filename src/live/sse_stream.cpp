@@ -18,22 +18,6 @@ std::string format_id(const event_id& id) {
     return std::to_string(id.version) + "-" + std::to_string(id.log_count);
 }
 
-// The entries of a stored log (a JSON array), each in canonical form; entries that are not
-// ErrorLogEntry objects (written by another program) are left out rather than sent broken.
-std::vector<std::string> log_entries(std::string_view array_text) {
-    std::vector<std::string> entries;
-    auto parsed = model::parse_json(array_text);
-    const auto* value = std::get_if<boost::json::value>(&parsed);
-    if (value == nullptr || !value->is_array()) return entries;
-    for (const auto& element : value->get_array()) {
-        auto entry = model::validate_log_entry(element);
-        if (const auto* valid = std::get_if<model::log_entry>(&entry)) {
-            entries.push_back(model::to_json(*valid));
-        }
-    }
-    return entries;
-}
-
 // The state of one stream: what it has sent, and when to look for expiry.
 class stream {
 public:
@@ -158,6 +142,20 @@ private:
 };
 
 }  // namespace
+
+std::vector<std::string> log_entries(std::string_view array_text) {
+    std::vector<std::string> entries;
+    auto parsed = model::parse_json(array_text);
+    const auto* value = std::get_if<boost::json::value>(&parsed);
+    if (value == nullptr || !value->is_array()) return entries;
+    for (const auto& element : value->get_array()) {
+        auto entry = model::validate_log_entry(element);
+        if (const auto* valid = std::get_if<model::log_entry>(&entry)) {
+            entries.push_back(model::to_json(*valid));
+        }
+    }
+    return entries;
+}
 
 std::optional<event_id> parse_event_id(std::string_view text) {
     const auto dash = text.find('-');

@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace progressd::live {
 
@@ -24,6 +25,10 @@ struct event_id {
 
 /// Parses a Last-Event-ID header; nullopt for anything that is not "<digits>-<digits>".
 std::optional<event_id> parse_event_id(std::string_view text);
+
+/// The entries of a stored log (its JSON array text), each in canonical form; entries that are
+/// not ErrorLogEntry objects (written by another program) are left out rather than sent broken.
+std::vector<std::string> log_entries(std::string_view array_text);
 
 /// "event: NAME\nid: ID\ndata: DATA\n\n" (no id line when `id` is empty). `data` must be one line.
 std::string format_event(std::string_view name, std::string_view id, std::string_view data);

@@ -349,6 +349,49 @@ private:
                             std::initializer_list<std::string_view> command) {
         return interpret(c.post(command_body({command.begin(), command.end()}), token));
     }
+
+    // One MGET of the progress, version and log count of every session: what the live poller
+    // asks each second for the sessions watched on this instance.
+    net::awaitable<result<std::vector<watch_state>>> snapshot(
+        std::vector<std::string> session_ids) override {
+        return submit<std::vector<watch_state>>(
+            [this, ids = std::move(session_ids)](rest_connection& c) {
+                return do_snapshot(c, ids);
+            });
+    }
+
+    result<std::vector<watch_state>> do_snapshot(rest_connection& c,
+                                                 const std::vector<std::string>& ids) {
+        std::vector<std::string> keys;
+        keys.reserve(3 * ids.size());
+        for (const auto& id : ids) {
+            keys.push_back(redis_layout::progress_key(id));
+            keys.push_back(redis_layout::version_key(id));
+            keys.push_back(redis_layout::log_meta_key(id));
+        }
+        std::vector<std::string_view> command = {"MGET"};
+        command.insert(command.end(), keys.begin(), keys.end());
+        const auto out = interpret(c.post(command_body(command), token_kind::read));
+        if (auto ec = report(out, token_kind::read, "MGET")) return ec;
+        const auto* values = out.result.if_array();
+        if (values == nullptr || values->size() != keys.size())
+            return unexpected("MGET", out.result);
+        std::vector<watch_state> states(ids.size());
+        for (std::size_t i = 0; i < ids.size(); ++i) {
+            const auto& json_text = (*values)[3 * i];
+            if (const auto* text = json_text.if_string()) {
+                states[i].progress = stored_progress{std::string(*text),
+                                                     to_version((*values)[3 * i + 1]).value_or(0)};
+            }
+            // "<entries> <bytes>", as the append script leaves it.
+            if (const auto* meta = (*values)[3 * i + 2].if_string()) {
+                std::uint64_t entries = 0;
+                std::from_chars(meta->data(), meta->data() + meta->size(), entries);
+                states[i].log_entries = entries;
+            }
+        }
+        return states;
+    }
     command_outcome eval(rest_connection& c, std::string_view script, const std::string& sha,
                          std::string_view key_count,
                          std::initializer_list<std::string_view> keys_then_args);
@@ -437,18 +480,18 @@ result<stored_progress> kv_rest_store::do_get(rest_connection& c, const std::str
     return stored_progress{std::string(*json_text), *version};
 }
 
-result<std::uint64_t> kv_rest_store::do_put(
-    rest_connection& c, const std::string& id, const std::string& progress_json,
-    std::chrono::seconds ttl, std::optional<std::optional<std::uint64_t>> expected) {
+result<std::uint64_t> kv_rest_store::do_put(rest_connection& c, const std::string& id,
+                                            const std::string& progress_json,
+                                            std::chrono::seconds ttl,
+                                            std::optional<std::optional<std::uint64_t>> expected) {
     const std::string key = redis_layout::progress_key(id);
     const std::string version_key = redis_layout::version_key(id);
     const std::string seconds = ttl_seconds(ttl);
     const std::string condition = expected && *expected ? std::to_string(**expected) : "";
-    const auto out =
-        expected ? eval(c, redis_layout::put_script, put_sha_, "2",
-                        {key, version_key, progress_json, seconds, id, condition})
-                 : eval(c, redis_layout::put_script, put_sha_, "2",
-                        {key, version_key, progress_json, seconds, id});
+    const auto out = expected ? eval(c, redis_layout::put_script, put_sha_, "2",
+                                     {key, version_key, progress_json, seconds, id, condition})
+                              : eval(c, redis_layout::put_script, put_sha_, "2",
+                                     {key, version_key, progress_json, seconds, id});
     if (auto ec = report(out, token_kind::write, "the put script")) return ec;
     if (const auto* i = out.result.if_int64(); i != nullptr && *i == -1) {
         return store_errc::conflict;

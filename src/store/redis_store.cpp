@@ -181,8 +181,7 @@ public:
     net::awaitable<result<stored_progress>> get(std::string session_id) override;
     net::awaitable<result<std::uint64_t>> put(std::string session_id, std::string progress_json,
                                               std::chrono::seconds ttl) override;
-    net::awaitable<result<std::uint64_t>> put_if(std::string session_id,
-                                                 std::string progress_json,
+    net::awaitable<result<std::uint64_t>> put_if(std::string session_id, std::string progress_json,
                                                  std::chrono::seconds ttl,
                                                  std::optional<std::uint64_t> expected) override;
     net::awaitable<result<std::uint64_t>> append_log(std::string session_id, std::string entry_json,

@@ -92,8 +92,8 @@ struct sqlite_store::writer_state {
                 expires_at = excluded.expires_at
             RETURNING entries)sql"};
         clear_log_entries = {db.get(), "DELETE FROM error_log_entry WHERE session_id = ?1"};
-        current_version = {db.get(),
-                           "SELECT version FROM progress WHERE session_id = ?1 AND expires_at > ?2"};
+        current_version = {
+            db.get(), "SELECT version FROM progress WHERE session_id = ?1 AND expires_at > ?2"};
         insert_log_entry = {
             db.get(), "INSERT INTO error_log_entry (session_id, seq, entry) VALUES (?1, ?2, ?3)"};
         purge_progress = {db.get(), R"sql(

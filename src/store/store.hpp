@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace progressd::store {
 
@@ -62,6 +63,16 @@ public:
     /// The error log of `session_id` as the JSON array text of its entries in append order,
     /// exactly as the original app stored it under `progress:{id}:log`; "[]" when it has none.
     virtual boost::asio::awaitable<result<std::string>> get_log(std::string session_id) = 0;
+
+    /// What a watcher needs to know about each of `session_ids`, in one round trip where the
+    /// backend allows: the progress (absent when none) and the number of log entries. For
+    /// instances that cannot subscribe to each other's writes (the REST store) and so poll.
+    struct watch_state {
+        std::optional<stored_progress> progress;
+        std::uint64_t log_entries = 0;
+    };
+    virtual boost::asio::awaitable<result<std::vector<watch_state>>> snapshot(
+        std::vector<std::string> session_ids);
 
     /// Succeeds when the backend can serve requests (used by /readyz).
     virtual boost::asio::awaitable<result<void>> ping() = 0;
