@@ -5,6 +5,7 @@
 #include "model/serialize.hpp"
 #include "model/text_encoding.hpp"
 #include "model/validation.hpp"
+#include "web/assets.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -58,6 +59,13 @@ std::string success_body(std::string_view session_id, std::optional<std::uint64_
     return body;
 }
 
+// A file of web/ compiled into the binary, or 404 when there is no such file.
+http::reply web_reply(std::string_view name) {
+    const web::asset* found = web::find_asset(name);
+    if (found == nullptr) return http::error_reply(404, "Not found");
+    return http::content_reply(std::string(found->body), found->content_type);
+}
+
 }  // namespace
 
 progress_api::progress_api(store::store& store, live::hub& hub, const clock& clock,
@@ -82,6 +90,12 @@ net::awaitable<http::reply> progress_api::handle(const http::route& r, const htt
             co_return co_await get_log(r.session_id);
         case http::endpoint::progress_events:
             co_return co_await events(r.session_id, req, from);
+        case http::endpoint::start_page:
+            co_return web_reply("start.html");
+        case http::endpoint::live_page:
+            co_return web_reply("dashboard.html");  // the page reads the id from its URL
+        case http::endpoint::asset:
+            co_return web_reply(r.asset_name);
     }
     co_return http::error_reply(404, "Not found");
 }

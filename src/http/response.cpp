@@ -10,6 +10,12 @@ namespace progressd::http {
 
 reply json_reply(std::string json, unsigned status) { return reply{status, std::move(json)}; }
 
+reply content_reply(std::string body, std::string_view content_type) {
+    reply r{200, std::move(body)};
+    r.content_type = content_type;
+    return r;
+}
+
 reply error_reply(unsigned status, std::string_view message) {
     std::string body = R"({"error":)";
     model::append_json_string(body, message);

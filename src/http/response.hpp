@@ -1,5 +1,6 @@
 // What a handler answers, and the one place where errors become HTTP statuses and JSON bodies
-// (STYLE.md §4). Every body is JSON; the session adds the CORS headers to all of them.
+// (STYLE.md §4). Every body is JSON but the web pages and assets; the session adds the CORS
+// headers to all of them.
 #pragma once
 
 #include "model/issues.hpp"
@@ -21,7 +22,10 @@ struct reply {
     reply(unsigned status_code, std::string json) : status(status_code), body(std::move(json)) {}
 
     unsigned status = 200;
-    std::string body;        ///< JSON text
+    std::string body;  ///< JSON text, or of `content_type`
+    /// The Content-Type header; points to static storage. HTML answers also get the security
+    /// headers (session.cpp).
+    std::string_view content_type = "application/json";
     std::string_view allow;  ///< the Allow header of a 405, empty otherwise
     std::string etag;        ///< the ETag header, set by make_conditional
     bool close_connection = false;
@@ -32,6 +36,10 @@ struct reply {
 
 /// 200 (or `status`) with `json` as the body.
 reply json_reply(std::string json, unsigned status = 200);
+
+/// 200 with `body` (not JSON) as `content_type`, which must point to static storage. A
+/// "text/html" type gets the page security headers. Example: a web asset.
+reply content_reply(std::string body, std::string_view content_type);
 
 /// `status` with {"error": message}, the shape of every error of the original app.
 reply error_reply(unsigned status, std::string_view message);

@@ -33,6 +33,16 @@ std::variant<route, reply> match_route(std::string_view target) {
 
     if (count == 1 && segments[0] == "healthz") return route{endpoint::healthz, {}};
     if (count == 1 && segments[0] == "readyz") return route{endpoint::readyz, {}};
+    if (count == 0) return route{endpoint::start_page, {}};
+    if (count == 2 && segments[0] == "assets") {
+        return route{endpoint::asset, {}, std::move(segments[1])};
+    }
+    if (count == 2 && segments[0] == "live") {
+        if (const auto problem = model::session_id_problem(segments[1])) {
+            return invalid_session_id_reply(*problem);
+        }
+        return route{endpoint::live_page, std::move(segments[1])};
+    }
 
     const bool progress_prefix = count >= 3 && segments[0] == "api" && segments[1] == "progress";
     const bool is_progress = progress_prefix && count == 3;
@@ -61,6 +71,9 @@ bool is_allowed(endpoint e, verb method) {
             return method == verb::get || method == verb::options;
         case endpoint::healthz:
         case endpoint::readyz:
+        case endpoint::start_page:
+        case endpoint::live_page:
+        case endpoint::asset:
             return method == verb::get || method == verb::head;
     }
     return false;
@@ -76,6 +89,9 @@ std::string_view allowed_methods(endpoint e) {
             return "GET, OPTIONS";
         case endpoint::healthz:
         case endpoint::readyz:
+        case endpoint::start_page:
+        case endpoint::live_page:
+        case endpoint::asset:
             return "GET, HEAD";
     }
     return "";

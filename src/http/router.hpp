@@ -12,17 +12,27 @@
 
 namespace progressd::http {
 
-enum class endpoint { progress, progress_log, progress_events, healthz, readyz };
+enum class endpoint {
+    progress,
+    progress_log,
+    progress_events,
+    healthz,
+    readyz,
+    start_page,  ///< "/"
+    live_page,   ///< "/live/{sessionId}", the dashboard
+    asset,       ///< "/assets/{name}", a file of web/
+};
 
 struct route {
     endpoint target = endpoint::healthz;
-    std::string session_id;  ///< decoded; set for the progress endpoints
+    std::string session_id;    ///< decoded; set for the progress endpoints and live_page
+    std::string asset_name{};  ///< decoded; set for asset (which may not exist)
 };
 
 /// The endpoint that `target` (origin-form "/api/…" or absolute-form "http://h/api/…") names,
 /// or the error reply: 404 for an unknown path, 400 for an unparsable target or a bad session id.
 /// A query string is ignored. Example: match_route("/api/progress/a%20b/log") →
-/// route{progress_log, "a b"}.
+/// route{progress_log, "a b"}; match_route("/live/a%20b") → route{live_page, "a b"}.
 std::variant<route, reply> match_route(std::string_view target);
 
 /// Whether `method` is served by `e` (HEAD wherever GET is), and the Allow header for a 405.

@@ -37,9 +37,20 @@ constexpr std::size_t linger_max_bytes = 1024 * 1024;
 //------------------------------------------------------------------------------
 // Replies
 
+// The web pages run only our own files: no inline script or style, no framing, and no
+// Referer that would carry the session id (or a token) to another site.
+constexpr std::string_view page_security_policy =
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; base-uri 'none'; frame-ancestors 'none'";
+
 bhttp::response<bhttp::string_body> make_response(unsigned version, reply& r, bool keep_alive) {
     bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(r.status), version};
-    res.set(field::content_type, "application/json");
+    res.set(field::content_type, r.content_type);
+    if (r.content_type.starts_with("text/html")) {
+        res.set("Content-Security-Policy", page_security_policy);
+        res.set("Referrer-Policy", "no-referrer");
+    }
+    if (r.content_type != "application/json") res.set("X-Content-Type-Options", "nosniff");
     res.set(field::access_control_allow_origin, "*");
     res.set(field::access_control_allow_methods, "GET, POST, PATCH, OPTIONS");
     res.set(field::access_control_allow_headers, "Content-Type");
@@ -173,7 +184,10 @@ net::awaitable<reply> dispatch(request_handler& handler, const request& req, con
         co_return method_not_allowed_reply(allowed_methods(r.target));
     reply answer = co_await handler.handle(r, req, from);
     const bool read = req.method() == bhttp::verb::get || req.method() == bhttp::verb::head;
-    if (read && (r.target == endpoint::progress || r.target == endpoint::progress_log)) {
+    const bool cacheable = r.target == endpoint::progress || r.target == endpoint::progress_log ||
+                           r.target == endpoint::start_page || r.target == endpoint::live_page ||
+                           r.target == endpoint::asset;
+    if (read && cacheable) {
         make_conditional(answer, req[field::if_none_match]);
     }
     co_return answer;

@@ -44,7 +44,7 @@ TEST(router_test, an_encoded_slash_stays_in_the_id_and_is_refused) {
 }
 
 TEST(router_test, unknown_paths_are_404_and_bad_targets_400) {
-    EXPECT_EQ(must_refuse("/").status, 404u);
+    EXPECT_EQ(must_refuse("/nowhere").status, 404u);
     EXPECT_EQ(must_refuse("/api/progress").status, 404u);
     EXPECT_EQ(must_refuse("/api/progress/x/other").status, 404u);
     EXPECT_EQ(must_refuse("/api/progress/x/log/more/and/more").status, 404u);
@@ -52,6 +52,23 @@ TEST(router_test, unknown_paths_are_404_and_bad_targets_400) {
     EXPECT_EQ(must_refuse("/api/progress/%zz").status, 400u);
     EXPECT_EQ(must_refuse("*").status, 400u);
     EXPECT_EQ(must_refuse("/api/progress//log").status, 400u);  // empty id
+}
+
+TEST(router_test, web_pages_and_assets_have_routes_and_live_checks_the_id) {
+    EXPECT_EQ(must_route("/").target, endpoint::start_page);
+    const auto live = must_route("/live/a%20b?token=t");
+    EXPECT_EQ(live.target, endpoint::live_page);
+    EXPECT_EQ(live.session_id, "a b");
+    const auto asset = must_route("/assets/dashboard.js");
+    EXPECT_EQ(asset.target, endpoint::asset);
+    EXPECT_EQ(asset.asset_name, "dashboard.js");
+    // An encoded path stays one name, which no asset has; a real one is more segments.
+    EXPECT_EQ(must_route("/assets/..%2Fetc%2Fpasswd").asset_name, "../etc/passwd");
+    EXPECT_EQ(must_refuse("/assets/../etc/passwd").status, 404u);
+    EXPECT_EQ(must_refuse("/live/a%2Fb").status, 400u);
+    EXPECT_EQ(must_refuse("/live").status, 404u);
+    EXPECT_FALSE(is_allowed(endpoint::live_page, verb::post));
+    EXPECT_TRUE(is_allowed(endpoint::asset, verb::head));
 }
 
 TEST(router_test, methods_per_endpoint) {
