@@ -157,6 +157,34 @@ TEST_F(events_test, watchers_per_instance_are_limited_with_503) {
     EXPECT_EQ(third.status(), 503);
 }
 
+TEST_F(events_test, a_watcher_that_stops_reading_costs_no_growing_memory) {
+    start({"--store", "memory:"});
+    post("slow", 0);
+    // This client never reads: once the socket buffers are full, every further update can only
+    // wait in the server, which keeps just the newest one.
+    sse_client stalled(server_->port(), "/api/progress/slow/events", "", 4096);
+    std::this_thread::sleep_for(200ms);
+    cli::http_client client(server_->base_url());
+    const std::string big_action(48 * 1024, 'x');  // ~48 KiB per update
+    for (int step = 1; step <= 50; ++step) {       // fill the socket buffers first
+        client.request(verb::post, "/api/progress/slow", progress_body("slow", step, big_action));
+    }
+    const long before = server_->rss_kib();
+    for (int step = 51; step <= 1050; ++step) {  // then publish about 48 MiB more
+        ASSERT_EQ(
+            client
+                .request(verb::post, "/api/progress/slow", progress_body("slow", step, big_action))
+                .status,
+            200u);
+    }
+    const long after = server_->rss_kib();
+    EXPECT_LT(after - before, 8 * 1024) << "RSS grew from " << before << " to " << after << " KiB";
+    RecordProperty("rss_growth_kib", static_cast<int>(after - before));
+    // A watcher that does read still gets the newest state.
+    auto fresh = watch("slow");
+    EXPECT_EQ(must_get(*fresh).data, progress_body("slow", 1050, big_action));
+}
+
 TEST_F(events_test, sigterm_ends_open_streams_promptly) {
     start();
     post("bye", 1);

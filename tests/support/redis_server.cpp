@@ -36,10 +36,19 @@ redis_server::~redis_server() { stop(); }
 
 void redis_server::start() {
     if (pid_ > 0) return;
-    std::vector<std::string> args = {"redis-server", "--port", std::to_string(port_),
-                                     "--bind", "127.0.0.1", "--dir", dir_.path(),
-                                     "--save", "", "--appendonly", "no",
-                                     "--logfile", dir_.path() + "/redis.log"};
+    std::vector<std::string> args = {"redis-server",
+                                     "--port",
+                                     std::to_string(port_),
+                                     "--bind",
+                                     "127.0.0.1",
+                                     "--dir",
+                                     dir_.path(),
+                                     "--save",
+                                     "",
+                                     "--appendonly",
+                                     "no",
+                                     "--logfile",
+                                     dir_.path() + "/redis.log"};
     args.insert(args.end(), extra_args_.begin(), extra_args_.end());
     pid_ = fork();
     if (pid_ == 0) {
@@ -52,10 +61,11 @@ void redis_server::start() {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
     while (cli({"PING"}).find("PONG") == std::string::npos) {
         int status = 0;
-        if (waitpid(pid_, &status, WNOHANG) == pid_ || std::chrono::steady_clock::now() > deadline) {
+        if (waitpid(pid_, &status, WNOHANG) == pid_ ||
+            std::chrono::steady_clock::now() > deadline) {
             pid_ = -1;
-            throw std::runtime_error("redis-server did not start on port " +
-                                     std::to_string(port_) + " (is the redis-server package installed?)");
+            throw std::runtime_error("redis-server did not start on port " + std::to_string(port_) +
+                                     " (is the redis-server package installed?)");
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
@@ -80,7 +90,8 @@ std::string redis_server::cli(const std::vector<std::string>& args) const {
     if (FILE* pipe = popen(command.c_str(), "r")) {
         std::array<char, 4096> buffer{};
         std::size_t n = 0;
-        while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) output.append(buffer.data(), n);
+        while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0)
+            output.append(buffer.data(), n);
         pclose(pipe);
     }
     return output;

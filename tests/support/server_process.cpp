@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <regex>
 #include <stdexcept>
 
@@ -130,6 +131,15 @@ int server_process::wait_for_exit(int timeout_ms) {
     pid_ = -1;
     if (reader_.joinable()) reader_.join();  // the pipe is at end of file once the process is gone
     return decode_status(status);
+}
+
+long server_process::rss_kib() const {
+    if (pid_ <= 0) return -1;
+    std::ifstream status("/proc/" + std::to_string(pid_) + "/status");
+    for (std::string line; std::getline(status, line);) {
+        if (line.starts_with("VmRSS:")) return std::stol(line.substr(6));
+    }
+    return -1;
 }
 
 int server_process::terminate() {

@@ -27,6 +27,8 @@ public:
     /// SIGKILL and reap.
     void kill();
     bool running() const { return pid_ > 0; }
+    /// Resident memory of the process in KiB (VmRSS), or -1 when it is not running.
+    long rss_kib() const;
 
     /// Everything the process wrote to stderr so far.
     std::string log();

@@ -11,8 +11,11 @@
 namespace progressd::testing {
 
 sse_client::sse_client(unsigned short port, const std::string& target,
-                       const std::string& last_event_id) {
+                       const std::string& last_event_id, int receive_buffer_bytes) {
     fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    if (receive_buffer_bytes > 0) {  // a small window makes a client that never reads stall fast
+        setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &receive_buffer_bytes, sizeof receive_buffer_bytes);
+    }
     sockaddr_in address{};
     address.sin_family = AF_INET;
     address.sin_port = htons(port);

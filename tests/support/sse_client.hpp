@@ -18,7 +18,7 @@ class sse_client {
 public:
     /// Connects to 127.0.0.1:`port` and sends GET `target` (with Last-Event-ID when given).
     sse_client(unsigned short port, const std::string& target,
-               const std::string& last_event_id = "");
+               const std::string& last_event_id = "", int receive_buffer_bytes = 0);
     ~sse_client();
     sse_client(const sse_client&) = delete;
     sse_client& operator=(const sse_client&) = delete;
