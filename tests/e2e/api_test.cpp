@@ -174,28 +174,7 @@ TEST_F(api_test, form_content_type_is_parsed_as_json_like_the_original) {
 }
 
 TEST_F(api_test, two_hundred_concurrent_log_appends_are_all_kept_and_counted_once_each) {
-    constexpr int clients = 20;
-    constexpr int per_client = 10;
-    std::mutex totals_mutex;
-    std::multiset<int> totals;
-    std::vector<std::thread> threads;
-    for (int c = 0; c < clients; ++c) {
-        threads.emplace_back([&, c] {
-            cli::http_client client(server_->base_url());
-            for (int i = 0; i < per_client; ++i) {
-                const auto r = client.request(verb::post, "/api/progress/race/log", log_body(c));
-                const auto total = boost::json::parse(r.body).at("totalErrors").to_number<int>();
-                const std::lock_guard lock(totals_mutex);
-                totals.insert(total);
-            }
-        });
-    }
-    for (auto& t : threads) t.join();
-    std::multiset<int> expected;
-    for (int i = 1; i <= clients * per_client; ++i) expected.insert(i);
-    EXPECT_EQ(totals, expected);
-    const auto log = boost::json::parse(request(verb::get, "/api/progress/race/log").body);
-    EXPECT_EQ(log.at("errors").as_array().size(), static_cast<std::size_t>(clients * per_client));
+    expect_concurrent_appends_counted_once({server_->base_url()}, 20, 10);
 }
 
 TEST_F(api_test, head_answers_the_get_headers_without_a_body) {

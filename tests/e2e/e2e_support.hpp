@@ -7,8 +7,13 @@
 #include <gtest/gtest.h>
 #include <boost/beast/http/verb.hpp>
 
+#include <boost/json/parse.hpp>
+
 #include <memory>
+#include <mutex>
+#include <set>
 #include <string>
+#include <thread>
 
 namespace progressd::testing {
 
@@ -27,6 +32,39 @@ inline std::string log_body(int step) {
     return R"({"tool":"git","error":"exit code 1","suggestedFix":"Run as administrator",)"
            R"("timestamp":"2026-11-26T12:00:00.000Z","step":)" +
            std::to_string(step) + "}";
+}
+
+/// Appends `clients` × `per_client` log entries to session "race" at once, client c talking to
+/// base_urls[c % size], and checks that the answers' totalErrors are 1…N, each exactly once.
+inline void expect_concurrent_appends_counted_once(const std::vector<std::string>& base_urls,
+                                                   int clients, int per_client) {
+    std::mutex totals_mutex;
+    std::multiset<int> totals;
+    std::vector<std::thread> threads;
+    for (int c = 0; c < clients; ++c) {
+        threads.emplace_back([&, c] {
+            cli::http_client client(base_urls[static_cast<std::size_t>(c) % base_urls.size()]);
+            for (int i = 0; i < per_client; ++i) {
+                const auto r = client.request(verb::post, "/api/progress/race/log", log_body(c));
+                EXPECT_EQ(r.status, 200u) << r.body;
+                if (r.status != 200) return;
+                const auto total = boost::json::parse(r.body).at("totalErrors").to_number<int>();
+                const std::lock_guard lock(totals_mutex);
+                totals.insert(total);
+            }
+        });
+    }
+    for (auto& t : threads) t.join();
+    std::multiset<int> expected;
+    for (int i = 1; i <= clients * per_client; ++i) expected.insert(i);
+    EXPECT_EQ(totals, expected);
+    for (const auto& url : base_urls) {
+        cli::http_client client(url);
+        const auto log =
+            boost::json::parse(client.request(verb::get, "/api/progress/race/log").body);
+        EXPECT_EQ(log.at("errors").as_array().size(),
+                  static_cast<std::size_t>(clients * per_client));
+    }
 }
 
 /// A progressd on a free port with an SQLite store in a fresh directory, and a client for it.

@@ -88,35 +88,7 @@ TEST_F(redis_e2e_test, two_hundred_log_appends_over_two_instances_are_counted_on
     redis_server redis;
     auto a = start_progressd(redis);
     auto b = start_progressd(redis);
-    constexpr int clients = 20;
-    constexpr int per_client = 10;
-    std::mutex totals_mutex;
-    std::multiset<int> totals;
-    std::vector<std::thread> threads;
-    threads.reserve(clients);
-    for (int c = 0; c < clients; ++c) {
-        threads.emplace_back([&, c] {
-            cli::http_client client((c % 2 == 0 ? a : b)->base_url());
-            for (int i = 0; i < per_client; ++i) {
-                const auto r = client.request(verb::post, "/api/progress/race/log", log_body(c));
-                ASSERT_EQ(r.status, 200u) << r.body;
-                const auto total = boost::json::parse(r.body).at("totalErrors").to_number<int>();
-                const std::lock_guard lock(totals_mutex);
-                totals.insert(total);
-            }
-        });
-    }
-    for (auto& t : threads) t.join();
-    std::multiset<int> expected;
-    for (int i = 1; i <= clients * per_client; ++i) expected.insert(i);
-    EXPECT_EQ(totals, expected);
-    for (const auto* instance : {a.get(), b.get()}) {
-        cli::http_client client(instance->base_url());
-        const auto log =
-            boost::json::parse(client.request(verb::get, "/api/progress/race/log").body);
-        EXPECT_EQ(log.at("errors").as_array().size(),
-                  static_cast<std::size_t>(clients * per_client));
-    }
+    expect_concurrent_appends_counted_once({a->base_url(), b->base_url()}, 20, 10);
 }
 
 TEST_F(redis_e2e_test, starts_while_redis_is_down_and_becomes_ready_when_it_returns) {
