@@ -1,4 +1,4 @@
-# Shell functions shared by bench/run and bench/redis; sourced, never run on its own.
+# Shell functions shared by bench/run, bench/redis and bench/sse; sourced, never run on its own.
 #
 # Before sourcing, the script sets:
 #   bench_name   prefix of its error messages ("bench/run")
