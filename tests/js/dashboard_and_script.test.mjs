@@ -5,29 +5,13 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { progressdBinary, startServer } from './server.mjs';
+import { progressData } from './bodies.mjs';
 
 progressdBinary(); // fail the whole file at once, with a clear message, when there is no binary
 
 const SCHEMA_KEYS = ['sessionId', 'currentStep', 'completedSteps', 'currentAction', 'toolStatus',
   'errors', 'timestamp', 'phase', 'complete'];
 
-function progressData(sessionId, overrides = {}) {
-  return {
-    sessionId,
-    currentStep: 2,
-    completedSteps: [1],
-    currentAction: 'Installing Git',
-    toolStatus: {
-      git: { status: 'installing', version: null },
-      node: { status: 'success', version: '20.1.0' },
-    },
-    errors: [],
-    timestamp: '2026-11-26T12:00:00.000Z',
-    phase: 'phase1',
-    complete: false,
-    ...overrides,
-  };
-}
 
 function logEntry(overrides = {}) {
   return {

@@ -16,6 +16,7 @@ import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { startServer } from './server.mjs';
+import { progressData } from './bodies.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const ENDPOINT_DIR = `${ROOT}tests/upstash-rest`;
@@ -97,22 +98,6 @@ async function stopProcess(started) {
   await exited;
 }
 
-function progressData(sessionId) {
-  return {
-    sessionId,
-    currentStep: 2,
-    completedSteps: [1],
-    currentAction: 'Installing Git',
-    toolStatus: {
-      git: { status: 'installing', version: null },
-      node: { status: 'success', version: '20.1.0' },
-    },
-    errors: [],
-    timestamp: '2026-11-26T12:00:00.000Z',
-    phase: 'phase1',
-    complete: false,
-  };
-}
 
 function logEntry(error) {
   return { tool: 'git', error, suggestedFix: 'Run as administrator',

@@ -43,9 +43,9 @@ struct sqlite_backend {
     }
 };
 
-// The Upstash REST store through tests/upstash-rest/server.mjs. One redis-server and endpoint
-// serve the whole test binary (Node takes a while to start); each test starts on an empty Redis.
-struct kv_rest_backend {
+// The backends on Redis share one redis-server for the whole test binary (each test starts on
+// an empty database); their expiry is Redis's, so time passes there by shifting the TTLs.
+struct on_shared_redis {
     static constexpr bool native_expiry = true;
     static testing::redis_server& redis() {
         static testing::redis_server server;
@@ -54,6 +54,11 @@ struct kv_rest_backend {
     static void advance_server_time(std::chrono::seconds by) {
         testing::advance_redis_time(redis(), by);
     }
+};
+
+// The Upstash REST store through tests/upstash-rest/server.mjs (one endpoint for the binary:
+// Node takes a while to start).
+struct kv_rest_backend : on_shared_redis {
     static std::unique_ptr<store> open(const clock& c, const std::string&) {
         static testing::upstash_endpoint endpoint(redis(), "contract-token",
                                                   "contract-read-token");
@@ -64,17 +69,8 @@ struct kv_rest_backend {
     }
 };
 
-// Redis itself, through the redis:// store. One redis-server serves the whole test binary; each
-// test starts on an empty database.
-struct redis_backend {
-    static constexpr bool native_expiry = true;
-    static testing::redis_server& redis() {
-        static testing::redis_server server;
-        return server;
-    }
-    static void advance_server_time(std::chrono::seconds by) {
-        testing::advance_redis_time(redis(), by);
-    }
+// Redis itself, through the redis:// store.
+struct redis_backend : on_shared_redis {
     static std::unique_ptr<store> open(const clock& c, const std::string&) {
         redis().cli({"FLUSHALL"});
         return make_redis_store(redis().url(), open_options{}, c);
