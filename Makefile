@@ -8,8 +8,12 @@ JOBS ?= $(shell nproc)
 
 all: build
 
+# `make test` and `make bench` also install their own tools; `make run` only what it needs.
+test: BOOTSTRAP_MODE = --test
+bench: BOOTSTRAP_MODE = --bench
+
 bootstrap:
-	@scripts/bootstrap
+	@scripts/bootstrap $(BOOTSTRAP_MODE)
 
 configure: bootstrap
 	@cmake --preset $(PRESET) >/dev/null
