@@ -1,5 +1,6 @@
 // The Progress Tracking API, route by route: decode the body, validate it, call the store, and
-// answer exactly as the original Next.js handlers did (plus the documented improvements).
+// answer exactly as the original Next.js handlers did (plus the documented improvements); also
+// PATCH, the event stream, health checks, and the compiled-in web pages.
 #pragma once
 
 #include "http/request_handler.hpp"

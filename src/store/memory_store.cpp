@@ -34,11 +34,7 @@ boost::asio::awaitable<result<std::uint64_t>> memory_store::put(std::string sess
     const std::lock_guard lock(mutex_);
     const wall_time now = clock_.now();
     purge_expired_locked(now);
-    auto& record = progress_[std::move(session_id)];
-    record.progress.json = std::move(progress_json);
-    record.progress.version += 1;
-    record.expires_at = now + ttl;
-    co_return record.progress.version;
+    co_return write_locked(std::move(session_id), std::move(progress_json), now + ttl);
 }
 
 boost::asio::awaitable<result<std::uint64_t>> memory_store::put_if(
@@ -51,11 +47,7 @@ boost::asio::awaitable<result<std::uint64_t>> memory_store::put_if(
     if (exists != expected.has_value() || (exists && it->second.progress.version != *expected)) {
         co_return store_errc::conflict;
     }
-    auto& record = progress_[std::move(session_id)];
-    record.progress.json = std::move(progress_json);
-    record.progress.version += 1;
-    record.expires_at = now + ttl;
-    co_return record.progress.version;
+    co_return write_locked(std::move(session_id), std::move(progress_json), now + ttl);
 }
 
 boost::asio::awaitable<result<std::uint64_t>> memory_store::append_log(std::string session_id,
@@ -79,6 +71,15 @@ boost::asio::awaitable<result<std::string>> memory_store::get_log(std::string se
 }
 
 boost::asio::awaitable<result<void>> memory_store::ping() { co_return result<void>{}; }
+
+std::uint64_t memory_store::write_locked(std::string session_id, std::string progress_json,
+                                         wall_time expires_at) {
+    auto& record = progress_[std::move(session_id)];
+    record.progress.json = std::move(progress_json);
+    record.progress.version += 1;
+    record.expires_at = expires_at;
+    return record.progress.version;
+}
 
 void memory_store::purge_expired_locked(wall_time now) {
     if (now < next_purge_) return;

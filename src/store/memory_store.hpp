@@ -39,6 +39,9 @@ private:
     };
 
     void purge_expired_locked(wall_time now);
+    /// Replaces the progress and returns its new version. Caller holds mutex_.
+    std::uint64_t write_locked(std::string session_id, std::string progress_json,
+                               wall_time expires_at);
 
     const clock& clock_;
     std::mutex mutex_;

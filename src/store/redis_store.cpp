@@ -181,6 +181,8 @@ public:
     net::awaitable<result<stored_progress>> get(std::string session_id) override;
     net::awaitable<result<std::uint64_t>> put(std::string session_id, std::string progress_json,
                                               std::chrono::seconds ttl) override;
+    command put_command(const std::string& session_id, std::string progress_json,
+                        std::chrono::seconds ttl) const;
     net::awaitable<result<std::uint64_t>> put_if(std::string session_id, std::string progress_json,
                                                  std::chrono::seconds ttl,
                                                  std::optional<std::uint64_t> expected) override;
@@ -271,24 +273,33 @@ net::awaitable<result<stored_progress>> redis_store::get(std::string session_id)
                   {}, &to_progress);
 }
 
+// The put script's command; a conditional put adds the version it expects ("" for none).
+command redis_store::put_command(const std::string& session_id, std::string progress_json,
+                                 std::chrono::seconds ttl) const {
+    return {"EVALSHA",
+            put_sha_,
+            "2",
+            redis_layout::progress_key(session_id),
+            redis_layout::version_key(session_id),
+            std::move(progress_json),
+            std::to_string(ttl.count()),
+            session_id};
+}
+
 net::awaitable<result<std::uint64_t>> redis_store::put(std::string session_id,
                                                        std::string progress_json,
                                                        std::chrono::seconds ttl) {
-    return submit(command{"EVALSHA", put_sha_, "2", redis_layout::progress_key(session_id),
-                          redis_layout::version_key(session_id), std::move(progress_json),
-                          std::to_string(ttl.count()), session_id},
-                  redis_layout::put_script, &to_version);
+    return submit(put_command(session_id, std::move(progress_json), ttl), redis_layout::put_script,
+                  &to_version);
 }
 
 net::awaitable<result<std::uint64_t>> redis_store::put_if(std::string session_id,
                                                           std::string progress_json,
                                                           std::chrono::seconds ttl,
                                                           std::optional<std::uint64_t> expected) {
-    return submit(command{"EVALSHA", put_sha_, "2", redis_layout::progress_key(session_id),
-                          redis_layout::version_key(session_id), std::move(progress_json),
-                          std::to_string(ttl.count()), session_id,
-                          expected ? std::to_string(*expected) : std::string()},
-                  redis_layout::put_script, &to_version);
+    auto cmd = put_command(session_id, std::move(progress_json), ttl);
+    cmd.push_back(expected ? std::to_string(*expected) : std::string());
+    return submit(std::move(cmd), redis_layout::put_script, &to_version);
 }
 
 net::awaitable<result<std::uint64_t>> redis_store::append_log(std::string session_id,
