@@ -45,6 +45,14 @@ void watcher::offer_closing() {
     wake();
 }
 
+void watcher::offer_deleted() {
+    {
+        const std::lock_guard lock(mutex_);
+        pending_.deleted = true;
+    }
+    wake();
+}
+
 void watcher::offer_disconnected() {
     {
         const std::lock_guard lock(mutex_);
@@ -125,6 +133,10 @@ void hub::publish_progress(const std::string& session_id, const progress_event& 
 
 void hub::publish_log(const std::string& session_id, const log_event& e) {
     for (const auto& w : watchers_of(session_id)) w->offer_log(e);
+}
+
+void hub::publish_deleted(const std::string& session_id) {
+    for (const auto& w : watchers_of(session_id)) w->offer_deleted();
 }
 
 void hub::close_all() {

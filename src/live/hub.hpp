@@ -43,10 +43,11 @@ struct pending_events {
     std::optional<progress_event> progress;
     std::vector<log_event> log;
     bool overflowed = false;    ///< more log entries arrived than a watcher may hold
-    bool closing = false;       ///< the server is shutting down, or the session was deleted
+    bool closing = false;       ///< the server is shutting down
+    bool deleted = false;       ///< the session was deleted (admin API)
     bool disconnected = false;  ///< the client went away
     bool empty() const {
-        return !progress && log.empty() && !overflowed && !closing && !disconnected;
+        return !progress && log.empty() && !overflowed && !closing && !deleted && !disconnected;
     }
 };
 
@@ -61,6 +62,7 @@ public:
     void offer_progress(const progress_event& e);
     void offer_log(const log_event& e);
     void offer_closing();
+    void offer_deleted();
     void offer_disconnected();
 
     /// Resumes when something is pending, or after `timeout` (for heartbeats), whichever first.
@@ -99,6 +101,8 @@ public:
 
     void publish_progress(const std::string& session_id, const progress_event& e);
     void publish_log(const std::string& session_id, const log_event& e);
+    /// The session was deleted: its watchers are told it expired and their streams end.
+    void publish_deleted(const std::string& session_id);
     /// Tells every watcher to finish its stream (shutdown).
     void close_all();
 

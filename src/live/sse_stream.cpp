@@ -43,6 +43,11 @@ public:
                 co_await send(format_event("closing", "", R"({"reason":"server shutting down"})"));
                 co_return;
             }
+            if (pending.deleted) {
+                // To a watcher a deleted session is one that expired early.
+                co_await send(format_event("expired", "", session_json()));
+                co_return;
+            }
             if (pending.overflowed) co_return;  // the client reconnects and resynchronizes
             if (!co_await send_pending(pending)) co_return;
             const auto now = clock_type::now();

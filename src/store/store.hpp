@@ -74,6 +74,43 @@ public:
     virtual boost::asio::awaitable<result<std::vector<watch_state>>> snapshot(
         std::vector<std::string> session_ids);
 
+    //--------------------------------------------------------------------------------------------
+    // Administration and access control
+
+    /// One stored session, as the admin API lists it.
+    struct listed_session {
+        std::string session_id;
+        stored_progress progress;
+        std::chrono::seconds expires_in{0};  ///< until the progress expires
+    };
+    struct session_page {
+        std::vector<listed_session> sessions;
+        std::string next_cursor;  ///< opaque; empty when there are no more sessions
+    };
+    /// Up to `limit` (≥ 1) sessions with a live progress, starting after `cursor` ("" = from the
+    /// first). Following next_cursor until it is empty visits every session that existed for
+    /// the whole walk exactly once; sessions written meanwhile may or may not appear. A page may
+    /// hold fewer than `limit` sessions even when more follow (Redis SCAN does that).
+    virtual boost::asio::awaitable<result<session_page>> list(std::string cursor,
+                                                              std::size_t limit);  // TEMP-DEFAULT
+
+    /// Deletes everything of `session_id`: progress, log, version and write key. Returns whether
+    /// it had a live progress or log. Deleting an absent session succeeds with false.
+    virtual boost::asio::awaitable<result<bool>> remove(std::string session_id);  // TEMP-DEFAULT
+
+    /// The number of sessions with a live progress; store_errc::unsupported where that would
+    /// take a scan of the whole database (Redis, REST).
+    virtual boost::asio::awaitable<result<std::uint64_t>> count();  // TEMP-DEFAULT
+
+    /// Per-session write keys (--session-keys). Records `key_digest` as the key of `session_id`
+    /// unless it already has one, and returns the digest the session has now: `key_digest` when
+    /// this call claimed the session, the earlier one otherwise. Atomic: of concurrent first
+    /// claims exactly one wins. The key's expiry is set to now + `ttl` either way, so it lives as
+    /// long as the session's data written with it.
+    virtual boost::asio::awaitable<result<std::string>> claim_write_key(std::string session_id,
+                                                                        std::string key_digest,
+                                                                        std::chrono::seconds ttl);  // TEMP-DEFAULT
+
     /// Succeeds when the backend can serve requests (used by /readyz).
     virtual boost::asio::awaitable<result<void>> ping() = 0;
 

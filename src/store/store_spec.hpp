@@ -31,6 +31,12 @@ struct open_options {
     bool fsync = false;                               ///< sqlite
     std::chrono::milliseconds connect_timeout{2000};  ///< redis, kv_rest
     std::chrono::milliseconds command_timeout{2000};  ///< redis, kv_rest
+    /// Quotas, on every backend: an append to a log that holds this many entries fails with
+    /// store_errc::log_full and writes nothing.
+    std::uint64_t max_log_entries = 1000;
+    /// Embedded stores (sqlite, memory): a write that would create a session beyond this many
+    /// live ones fails with store_errc::storage_full. Redis and REST leave this to maxmemory.
+    std::uint64_t max_sessions = 1000000;
 };
 
 /// Opens the backend. Throws std::runtime_error with a one-line reason when it cannot.

@@ -23,6 +23,10 @@ public:
                 return "storage full";
             case store_errc::io_error:
                 return "store I/O error";
+            case store_errc::log_full:
+                return "error log full";
+            case store_errc::unsupported:
+                return "not supported by this store";
         }
         return "unknown store error";
     }

@@ -16,6 +16,8 @@ enum class store_errc {
     conflict,       ///< a conditional write found the session changed (nothing was written)
     storage_full,   ///< the disk (or a quota) is full; reads still work
     io_error,       ///< the backend failed in a way that is not the caller's fault
+    log_full,       ///< the session's error log holds the most entries allowed (nothing written)
+    unsupported,    ///< this backend cannot do that cheaply (e.g. count sessions on Redis)
 };
 
 const boost::system::error_category& store_category() noexcept;
