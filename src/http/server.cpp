@@ -35,10 +35,11 @@ server::server(const listen_options& options, const limits& limits, request_hand
     : threads_(options.threads == 0 ? 1 : options.threads),
       limits_(limits),
       handler_(handler),
+      tls_(options.tls),
       ioc_(static_cast<int>(threads_)),
       strand_(net::make_strand(ioc_)),
       acceptor_(strand_),
-      signals_(strand_, SIGINT, SIGTERM),
+      signals_(strand_, SIGINT, SIGTERM, SIGHUP),
       shutdown_deadline_(strand_) {
     const auto endpoint = resolve_listen_endpoint(options);
     boost::system::error_code ec;
@@ -68,6 +69,15 @@ void server::stop() {
 void server::wait_for_signal() {
     signals_.async_wait([this](const boost::system::error_code& ec, int signal) {
         if (ec) return;
+        if (signal == SIGHUP) {
+            if (reload_hook_) {
+                reload_hook_();
+            } else {
+                spdlog::info("signal {}: nothing to reload", signal);
+            }
+            wait_for_signal();
+            return;
+        }
         if (stopping_) {
             spdlog::warn("second signal {}: stopping now", signal);
             ioc_.stop();
@@ -97,15 +107,13 @@ net::awaitable<void> server::accept_loop() {
 void server::start_session(tcp::socket socket) {
     boost::system::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
-    auto conn = std::make_shared<connection>(std::move(socket));
+    auto conn = make_connection(std::move(socket), tls_);
     {
         const std::lock_guard lock(connections_mutex_);
         connections_.emplace(conn.get(), conn);
     }
     const connection* key = conn.get();
-    auto executor = conn->stream.get_executor();
-    net::co_spawn(executor,
-                  run_session(std::move(conn), session_context{handler_, limits_, stopping_}),
+    net::co_spawn(conn->get_executor(), conn->run(session_context{handler_, limits_, stopping_}),
                   [this, key](const std::exception_ptr& e) {
                       if (e) {
                           try {
@@ -143,11 +151,7 @@ void server::begin_shutdown() {
             if (auto conn = weak.lock()) {
                 // On the connection's strand: only an idle connection is interrupted; a busy one
                 // sees `stopping_` when its request is done.
-                net::post(conn->stream.get_executor(), [conn] {
-                    // The session may have closed the socket meanwhile; cancel() then only fails.
-                    boost::system::error_code already_closed;
-                    if (conn->idle) conn->stream.socket().cancel(already_closed);
-                });
+                net::post(conn->get_executor(), [conn] { conn->cancel_if_idle(); });
             }
         }
     }

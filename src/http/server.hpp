@@ -5,12 +5,14 @@
 // acceptor closes, idle keep-alive connections are closed, and requests in flight finish (their
 // answer carries Connection: close). run() returns when the last connection is gone, or after
 // limits.shutdown_grace, or at a second signal, whichever comes first; each of these stops the
-// io_context, which abandons whatever waits on it.
+// io_context, which abandons whatever waits on it. SIGHUP never stops the server: it calls the
+// reload hook (main() reloads the TLS certificate there).
 #pragma once
 
 #include "http/limits.hpp"
 #include "http/request_handler.hpp"
 #include "http/session.hpp"
+#include "http/tls_context.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -31,6 +33,9 @@ struct listen_options {
     std::string host = "127.0.0.1";
     unsigned short port = 3000;  ///< 0 picks a free port; see local_endpoint()
     unsigned threads = 1;
+    /// When set, every connection speaks TLS with the certificate it holds at accept time. Not
+    /// owned: it must outlive the server.
+    const tls_context* tls = nullptr;
 };
 
 class server {
@@ -53,6 +58,10 @@ public:
     /// idle and would otherwise hold the shutdown up until its deadline.
     void on_shutdown(std::function<void()> hook) { shutdown_hook_ = std::move(hook); }
 
+    /// Called at each SIGHUP, on the I/O threads (keep it short). Without a hook, SIGHUP is
+    /// logged and ignored.
+    void on_reload(std::function<void()> hook) { reload_hook_ = std::move(hook); }
+
 private:
     boost::asio::awaitable<void> accept_loop();
     void start_session(boost::asio::ip::tcp::socket socket);
@@ -64,6 +73,7 @@ private:
     unsigned threads_;
     const limits& limits_;
     request_handler& handler_;
+    const tls_context* tls_;
     boost::asio::io_context ioc_;
     // The acceptor, the signal wait and the shutdown deadline all live on this strand, so that
     // a signal and the accept loop never touch them from two threads at once.
@@ -73,6 +83,7 @@ private:
     boost::asio::steady_timer shutdown_deadline_;
     std::atomic<bool> stopping_{false};
     std::function<void()> shutdown_hook_;
+    std::function<void()> reload_hook_;
 
     std::mutex connections_mutex_;
     std::unordered_map<const connection*, std::weak_ptr<connection>> connections_;

@@ -1,21 +1,28 @@
 #include "http/session.hpp"
 
 #include "http/router.hpp"
+#include "http/tls_context.hpp"
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/stream_traits.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 
 #include <chrono>
+#include <type_traits>
 
 namespace progressd::http {
 namespace {
@@ -25,6 +32,13 @@ namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 using bhttp::field;
 
+// The two streams a session runs over. Everything below is a template over them, instantiated
+// twice: plain HTTP pays for nothing TLS needs (no virtual stream, no extra branch per read).
+using plain_stream = beast::tcp_stream;
+using tls_stream = beast::ssl_stream<beast::tcp_stream>;
+template <class Stream>
+constexpr bool is_tls = std::is_same_v<Stream, tls_stream>;
+
 constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
 constexpr std::size_t read_chunk_bytes = 4096;
 
@@ -33,6 +47,9 @@ constexpr std::size_t read_chunk_bytes = 4096;
 // then never see our answer; so read and discard for a bounded time first, as nginx does.
 constexpr auto linger_time = std::chrono::seconds(2);
 constexpr std::size_t linger_max_bytes = 1024 * 1024;
+
+// Sending TLS close_notify at the end waits for the socket for no longer than this.
+constexpr auto close_notify_timeout = std::chrono::seconds(1);
 
 //------------------------------------------------------------------------------
 // Replies
@@ -67,10 +84,11 @@ bhttp::response<bhttp::string_body> make_response(unsigned version, reply& r, bo
 }
 
 // Writes `r`; for HEAD, the headers only (Content-Length still tells the GET's size).
-net::awaitable<bool> write_reply(beast::tcp_stream& stream, const limits& limits, unsigned version,
-                                 bool head, reply& r, bool keep_alive) {
+template <class Stream>
+net::awaitable<bool> write_reply(Stream& stream, const limits& limits, unsigned version, bool head,
+                                 reply& r, bool keep_alive) {
     auto res = make_response(version, r, keep_alive);
-    stream.expires_after(limits.write_timeout);
+    beast::get_lowest_layer(stream).expires_after(limits.write_timeout);
     if (head) {
         bhttp::response_serializer<bhttp::string_body> serializer(res);
         auto [ec, n] = co_await bhttp::async_write_header(stream, serializer, use_tuple);
@@ -102,58 +120,119 @@ std::optional<reply> reply_for_read_error(const beast::error_code& ec, const lim
     return std::nullopt;
 }
 
-net::awaitable<void> linger_and_close(beast::tcp_stream& stream) {
+//------------------------------------------------------------------------------
+// Closing
+
+// Sends TLS close_notify, so that the client can tell our close from a cut connection, but does
+// not wait for the client's own (RFC 8446 §6.1 allows that): an idle client would not answer.
+net::awaitable<void> send_close_notify(tls_stream& stream) {
+    SSL* ssl = stream.native_handle();
+    // As if the client's close_notify had come: the shutdown then only writes ours.
+    SSL_set_shutdown(ssl, SSL_get_shutdown(ssl) | SSL_RECEIVED_SHUTDOWN);
+    beast::get_lowest_layer(stream).expires_after(close_notify_timeout);
+    co_await stream.async_shutdown(use_tuple);
+}
+
+// Over TLS, close_notify first; the bytes drained after it are read below TLS, unparsed.
+template <class Stream>
+net::awaitable<void> linger_and_close(Stream& stream) {
+    if constexpr (is_tls<Stream>) co_await send_close_notify(stream);
+    auto& tcp = beast::get_lowest_layer(stream);
     beast::error_code ignored;
-    stream.socket().shutdown(net::ip::tcp::socket::shutdown_send, ignored);
-    stream.expires_after(linger_time);
+    tcp.socket().shutdown(net::ip::tcp::socket::shutdown_send, ignored);
+    tcp.expires_after(linger_time);
     std::array<char, read_chunk_bytes> sink{};
     std::size_t drained = 0;
     while (drained < linger_max_bytes) {
-        auto [ec, n] = co_await stream.async_read_some(net::buffer(sink), use_tuple);
+        auto [ec, n] = co_await tcp.async_read_some(net::buffer(sink), use_tuple);
         if (ec) break;
         drained += n;
     }
-    stream.socket().close(ignored);
+    tcp.socket().close(ignored);
 }
+
+//------------------------------------------------------------------------------
+// Connections
+
+template <class Stream>
+class stream_connection final : public connection {
+public:
+    explicit stream_connection(net::ip::tcp::socket socket) requires(!is_tls<Stream>)
+        : stream(std::move(socket)) {}
+    stream_connection(net::ip::tcp::socket socket,
+                      std::shared_ptr<net::ssl::context> context) requires is_tls<Stream>
+        : certificate(std::move(context)), stream(std::move(socket), *certificate) {}
+
+    net::any_io_executor get_executor() override { return stream.get_executor(); }
+    net::awaitable<void> run(session_context ctx) override;
+    void cancel_if_idle() override {
+        // The session may have closed the socket meanwhile; cancel() then only fails.
+        beast::error_code already_closed;
+        if (idle) beast::get_lowest_layer(stream).socket().cancel(already_closed);
+    }
+
+    // The certificate this connection began with; declared first, as the stream refers to it.
+    std::shared_ptr<net::ssl::context> certificate;
+    Stream stream;
+    bool idle = false;  ///< waiting for the first byte of the next request (or the handshake)
+};
 
 //------------------------------------------------------------------------------
 // Event streams
 
 // Writes events straight to the socket, each under the write timeout: a client that cannot take
 // data for that long is dropped (its stream sees false and ends).
+template <class Stream>
 class socket_event_sink final : public live::event_sink {
 public:
-    socket_event_sink(beast::tcp_stream& stream, const limits& limits)
-        : stream_(stream), limits_(limits) {}
+    socket_event_sink(Stream& stream, const limits& limits) : stream_(stream), limits_(limits) {}
 
     net::awaitable<bool> send(std::string text) override {
-        stream_.expires_after(limits_.write_timeout);
+        beast::get_lowest_layer(stream_).expires_after(limits_.write_timeout);
         auto [ec, n] = co_await net::async_write(stream_, net::buffer(text), use_tuple);
         co_return !ec;
     }
 
 private:
-    beast::tcp_stream& stream_;
+    Stream& stream_;
     const limits& limits_;
 };
 
-// Reads (and ignores) whatever the client sends on an event stream, to learn at once when it
-// closes the connection. Holds the connection and the sink, as it may outlive the stream.
-net::awaitable<void> watch_for_disconnect(std::shared_ptr<connection> conn,
-                                          std::shared_ptr<socket_event_sink> sink) {
+// Reads and drops what the client sends until it closes. Straight from the socket, as reads
+// through the tcp_stream would share the deadlines of the event writes.
+net::awaitable<void> read_until_closed(plain_stream& stream) {
     std::array<char, 512> ignored{};
     for (;;) {
-        auto [ec, n] =
-            co_await conn->stream.socket().async_read_some(net::buffer(ignored), use_tuple);
+        auto [ec, n] = co_await stream.socket().async_read_some(net::buffer(ignored), use_tuple);
         if (ec) break;
     }
+}
+
+// TLS records must go through TLS, and so through the tcp_stream: clear its read deadline before
+// each read, or the deadline of the last event write would cut the stream.
+net::awaitable<void> read_until_closed(tls_stream& stream) {
+    std::array<char, 512> ignored{};
+    for (;;) {
+        beast::get_lowest_layer(stream).expires_never();
+        auto [ec, n] = co_await stream.async_read_some(net::buffer(ignored), use_tuple);
+        if (ec) break;
+    }
+}
+
+// Reads (and ignores) whatever the client sends on an event stream, to learn at once when it
+// closes the connection. Holds the connection and the sink, as it may outlive the stream.
+template <class Stream>
+net::awaitable<void> watch_for_disconnect(std::shared_ptr<stream_connection<Stream>> conn,
+                                          std::shared_ptr<socket_event_sink<Stream>> sink) {
+    co_await read_until_closed(conn->stream);
     sink->notify_disconnect();
 }
 
 // Sends the text/event-stream header, then runs the reply's stream. The body has no length and
 // ends when the connection closes, which is how an event stream ends.
-net::awaitable<void> run_event_stream(const std::shared_ptr<connection>& conn, const limits& limits,
-                                      unsigned version, reply& r) {
+template <class Stream>
+net::awaitable<void> run_event_stream(const std::shared_ptr<stream_connection<Stream>>& conn,
+                                      const limits& limits, unsigned version, reply& r) {
     auto& stream = conn->stream;
     bhttp::response<bhttp::empty_body> res{bhttp::status::ok, version};
     res.set(field::content_type, "text/event-stream");
@@ -164,10 +243,10 @@ net::awaitable<void> run_event_stream(const std::shared_ptr<connection>& conn, c
     res.set("X-Accel-Buffering", "no");  // nginx: pass events on at once
     res.keep_alive(false);
     bhttp::response_serializer<bhttp::empty_body> serializer(res);
-    stream.expires_after(limits.write_timeout);
+    beast::get_lowest_layer(stream).expires_after(limits.write_timeout);
     auto [ec, n] = co_await bhttp::async_write_header(stream, serializer, use_tuple);
     if (ec) co_return;
-    auto sink = std::make_shared<socket_event_sink>(stream, limits);
+    auto sink = std::make_shared<socket_event_sink<Stream>>(stream, limits);
     net::co_spawn(stream.get_executor(), watch_for_disconnect(conn, sink), net::detached);
     co_await r.stream(*sink);
 }
@@ -193,21 +272,49 @@ net::awaitable<reply> dispatch(request_handler& handler, const request& req, con
     co_return answer;
 }
 
-}  // namespace
+//------------------------------------------------------------------------------
+// Sessions
 
-net::awaitable<void> run_session(std::shared_ptr<connection> conn, session_context ctx) {
+// The TLS handshake, under the header timeout: a client that connects and says nothing is
+// dropped then. Counts as idle, so shutdown closes a connection that has not sent a request yet.
+net::awaitable<bool> handshake(stream_connection<tls_stream>& conn, session_context ctx) {
+    if (ctx.stopping) co_return false;
+    beast::get_lowest_layer(conn.stream).expires_after(ctx.limits.header_timeout);
+    conn.idle = true;
+    auto [ec] = co_await conn.stream.async_handshake(net::ssl::stream_base::server, use_tuple);
+    conn.idle = false;
+    if (ec && ec != net::error::operation_aborted && ec != beast::error::timeout) {
+        spdlog::info("- - TLS handshake failed: {}", ec.message());
+    }
+    co_return !ec;
+}
+
+// GCC 12 takes Asio's coroutine frame allocator for a mismatched new/delete pair (GCC bug 109224).
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+template <class Stream>
+net::awaitable<void> run_session(std::shared_ptr<stream_connection<Stream>> conn,
+                                 session_context ctx) {
     auto& stream = conn->stream;
-    beast::flat_buffer buffer;
+    auto& tcp = beast::get_lowest_layer(stream);
     beast::error_code no_peer;  // the peer may already be gone; it then has no address
-    const auto remote = stream.socket().remote_endpoint(no_peer);
+    const auto remote = tcp.socket().remote_endpoint(no_peer);
     const peer from{no_peer ? std::string() : remote.address().to_string()};
+    if constexpr (is_tls<Stream>) {
+        if (!co_await handshake(*conn, ctx)) {
+            beast::error_code ignored;
+            tcp.socket().close(ignored);
+            co_return;
+        }
+    }
+    beast::flat_buffer buffer;
     for (;;) {
         // Idle: wait for the first byte of the next request under the keep-alive timeout, so
         // the header timeout below starts only when a request does.
         if (buffer.size() == 0) {
             conn->idle = true;
             if (ctx.stopping) break;
-            stream.expires_after(ctx.limits.idle_timeout);
+            tcp.expires_after(ctx.limits.idle_timeout);
             auto [ec, n] =
                 co_await stream.async_read_some(buffer.prepare(read_chunk_bytes), use_tuple);
             conn->idle = false;
@@ -219,7 +326,7 @@ net::awaitable<void> run_session(std::shared_ptr<connection> conn, session_conte
         bhttp::request_parser<bhttp::string_body> parser;
         parser.header_limit(static_cast<std::uint32_t>(ctx.limits.max_header_bytes));
         parser.body_limit(ctx.limits.max_body_bytes);
-        stream.expires_after(ctx.limits.header_timeout);
+        tcp.expires_after(ctx.limits.header_timeout);
         auto [header_ec, header_bytes] =
             co_await bhttp::async_read_header(stream, buffer, parser, use_tuple);
         beast::error_code read_ec = header_ec;
@@ -227,11 +334,11 @@ net::awaitable<void> run_session(std::shared_ptr<connection> conn, session_conte
             if (expects_continue(parser)) {
                 bhttp::response<bhttp::empty_body> go_on{bhttp::status::continue_,
                                                          parser.get().version()};
-                stream.expires_after(ctx.limits.write_timeout);
+                tcp.expires_after(ctx.limits.write_timeout);
                 auto [ec, n] = co_await bhttp::async_write(stream, go_on, use_tuple);
                 if (ec) break;
             }
-            stream.expires_after(ctx.limits.body_timeout);
+            tcp.expires_after(ctx.limits.body_timeout);
             auto [body_ec, body_bytes] =
                 co_await bhttp::async_read(stream, buffer, parser, use_tuple);
             read_ec = body_ec;
@@ -265,9 +372,27 @@ net::awaitable<void> run_session(std::shared_ptr<connection> conn, session_conte
                      micros);
         if (!written || !keep_alive) break;
     }
+    if constexpr (is_tls<Stream>) {
+        // Not after a deadline or a lingering close, which have closed the socket already.
+        if (tcp.socket().is_open()) co_await send_close_notify(stream);
+    }
     beast::error_code ignored;
-    stream.socket().shutdown(net::ip::tcp::socket::shutdown_send, ignored);
-    stream.socket().close(ignored);
+    tcp.socket().shutdown(net::ip::tcp::socket::shutdown_send, ignored);
+    tcp.socket().close(ignored);
+}
+#pragma GCC diagnostic pop
+
+template <class Stream>
+net::awaitable<void> stream_connection<Stream>::run(session_context ctx) {
+    // Not a coroutine itself: the session's frame holds the connection, not this call's caller.
+    return run_session(std::static_pointer_cast<stream_connection>(shared_from_this()), ctx);
+}
+
+}  // namespace
+
+std::shared_ptr<connection> make_connection(net::ip::tcp::socket socket, const tls_context* tls) {
+    if (tls == nullptr) return std::make_shared<stream_connection<plain_stream>>(std::move(socket));
+    return std::make_shared<stream_connection<tls_stream>>(std::move(socket), tls->current());
 }
 
 }  // namespace progressd::http
