@@ -7,7 +7,8 @@
 // kept-alive connection makes an operation cost one round trip. An operation completes on its
 // worker and its result is posted back to the caller's executor, which counts as outstanding
 // work until then (as in sqlite_store::submit). Atomicity is Redis's: a write is one Lua script
-// (EVALSHA, or EVAL when the script cache lacks it), a read one command. Expiry is Redis's own
+// (EVALSHA, or EVAL when the script cache lacks it), a read one command; list() alone takes
+// SCANs and then one read script. Expiry is Redis's own
 // (EX), so the clock is not consulted. close() lets the workers finish what is queued; later
 // operations fail as unavailable.
 #include "store/kv_rest_store.hpp"
@@ -263,6 +264,10 @@ public:
                                                         : "KV_REST_API_READ_ONLY_TOKEN"),
           put_sha_(redis_layout::script_sha1(redis_layout::put_script)),
           append_sha_(redis_layout::script_sha1(redis_layout::append_log_script)),
+          remove_sha_(redis_layout::script_sha1(redis_layout::remove_script)),
+          claim_sha_(redis_layout::script_sha1(redis_layout::claim_write_key_script)),
+          list_fetch_sha_(redis_layout::script_sha1(redis_layout::list_fetch_script)),
+          max_log_entries_(std::to_string(options.max_log_entries)),
           reachable_(reachable) {
         for (std::size_t i = 0; i < worker_count; ++i) {
             connections_.push_back(std::make_unique<rest_connection>(spec, options));
@@ -308,6 +313,28 @@ public:
             [this, id = std::move(session_id)](rest_connection& c) { return do_get_log(c, id); });
     }
 
+    net::awaitable<result<session_page>> list(std::string cursor, std::size_t limit) override {
+        return submit<session_page>([this, cursor = std::move(cursor), limit](rest_connection& c) {
+            return do_list(c, cursor, limit);
+        });
+    }
+
+    net::awaitable<result<bool>> remove(std::string session_id) override {
+        return submit<bool>(
+            [this, id = std::move(session_id)](rest_connection& c) { return do_remove(c, id); });
+    }
+
+    // Counting would take a SCAN of the whole keyspace.
+    net::awaitable<result<std::uint64_t>> count() override { co_return store_errc::unsupported; }
+
+    net::awaitable<result<std::string>> claim_write_key(std::string session_id,
+                                                        std::string key_digest,
+                                                        std::chrono::seconds ttl) override {
+        return submit<std::string>(
+            [this, id = std::move(session_id), digest = std::move(key_digest),
+             ttl](rest_connection& c) { return do_claim(c, id, digest, ttl); });
+    }
+
     net::awaitable<result<void>> ping() override {
         return submit<void>([this](rest_connection& c) { return do_ping(c); });
     }
@@ -343,6 +370,12 @@ private:
     result<std::uint64_t> do_append(rest_connection& c, const std::string& id,
                                     const std::string& entry_json, std::chrono::seconds ttl);
     result<std::string> do_get_log(rest_connection& c, const std::string& id);
+    result<session_page> do_list(rest_connection& c, const std::string& cursor, std::size_t limit);
+    result<std::vector<std::optional<listed_session>>> fetch_listed(
+        rest_connection& c, const std::vector<std::string>& ids);
+    result<bool> do_remove(rest_connection& c, const std::string& id);
+    result<std::string> do_claim(rest_connection& c, const std::string& id,
+                                 const std::string& digest, std::chrono::seconds ttl);
     result<void> do_ping(rest_connection& c);
 
     command_outcome execute(rest_connection& c, token_kind token,
@@ -394,7 +427,13 @@ private:
     }
     command_outcome eval(rest_connection& c, std::string_view script, const std::string& sha,
                          std::string_view key_count,
-                         std::initializer_list<std::string_view> keys_then_args);
+                         std::initializer_list<std::string_view> keys_then_args) {
+        return eval(c, script, sha, key_count,
+                    std::vector<std::string_view>(keys_then_args.begin(), keys_then_args.end()));
+    }
+    command_outcome eval(rest_connection& c, std::string_view script, const std::string& sha,
+                         std::string_view key_count,
+                         const std::vector<std::string_view>& keys_then_args);
     boost::system::error_code report(const command_outcome& out, token_kind token,
                                      std::string_view what);
     boost::system::error_code unexpected(std::string_view what, const json::value& result);
@@ -403,6 +442,10 @@ private:
     std::string read_token_name_;
     std::string put_sha_;
     std::string append_sha_;
+    std::string remove_sha_;
+    std::string claim_sha_;
+    std::string list_fetch_sha_;
+    std::string max_log_entries_;  ///< the append script's last argument
     std::atomic<bool> reachable_;
 
     std::vector<std::unique_ptr<rest_connection>> connections_;
@@ -420,13 +463,13 @@ template <class T>
 net::awaitable<result<T>> kv_rest_store::submit(operation<T> op) {
     return resume_when_done<T>([this, op = std::move(op)](completion<T> done) mutable {
         enqueue([done = std::move(done), op = std::move(op)](rest_connection* c) {
-            result<T> r = make_error_code(store_errc::unavailable);
+            result<T> r = store_errc::unavailable;
             if (c != nullptr) {
                 try {
                     r = op(*c);
                 } catch (const std::exception& e) {  // bad_alloc; must not cross threads
                     spdlog::error("kv-rest operation failed: {}", e.what());
-                    r = make_error_code(store_errc::io_error);
+                    r = store_errc::io_error;
                 }
             }
             done(std::move(r));
@@ -505,8 +548,11 @@ result<std::uint64_t> kv_rest_store::do_append(rest_connection& c, const std::st
                                                std::chrono::seconds ttl) {
     const auto out = eval(c, redis_layout::append_log_script, append_sha_, "2",
                           {redis_layout::log_key(id), redis_layout::log_meta_key(id), entry_json,
-                           ttl_seconds(ttl), id});
+                           ttl_seconds(ttl), id, max_log_entries_});
     if (auto ec = report(out, token_kind::write, "the append script")) return ec;
+    if (const auto* i = out.result.if_int64(); i != nullptr && *i == -1) {
+        return store_errc::log_full;
+    }
     if (auto count = to_count(out.result)) return *count;
     return unexpected("the append script", out.result);
 }
@@ -517,6 +563,102 @@ result<std::string> kv_rest_store::do_get_log(rest_connection& c, const std::str
     if (out.result.is_null()) return std::string("[]");
     if (const auto* text = out.result.if_string()) return std::string(*text);
     return unexpected("GET", out.result);
+}
+
+// SCANs until the walk has a page of ids, then one script that reads them all: two round trips
+// for most pages. SCAN is an ordinary command in the REST protocol.
+result<store::session_page> kv_rest_store::do_list(rest_connection& c, const std::string& cursor,
+                                                   std::size_t limit) {
+    redis_layout::list_walk walk(cursor, limit);
+    while (!walk.done()) {
+        const auto count = std::to_string(walk.scan_count());
+        const auto out =
+            execute(c, token_kind::write,
+                    {"SCAN", walk.scan_cursor(), "MATCH", "progress:*", "COUNT", count});
+        if (auto ec = report(out, token_kind::write, "SCAN")) return ec;
+        // [cursor, [key, …]]; the cursor is a string, but a number is as good.
+        const auto* reply = out.result.if_array();
+        const auto* keys = reply && reply->size() == 2 ? (*reply)[1].if_array() : nullptr;
+        std::string next;
+        if (reply && keys && (*reply)[0].is_string()) next = std::string((*reply)[0].get_string());
+        if (reply && keys && (*reply)[0].is_number()) next = json::serialize((*reply)[0]);
+        if (next.empty()) return unexpected("SCAN", out.result);
+        std::vector<std::string_view> names;
+        for (const auto& key : *keys) {
+            if (!key.is_string()) return unexpected("SCAN", out.result);
+            names.emplace_back(key.get_string().data(), key.get_string().size());
+        }
+        walk.take(names, std::move(next));
+    }
+    session_page page;
+    page.next_cursor = walk.next_cursor();
+    if (walk.ids().empty()) return page;
+    auto listed = fetch_listed(c, walk.ids());
+    if (!listed) return listed.error();
+    for (std::size_t i = 0; i < walk.ids().size(); ++i) {
+        auto& session = (*listed)[i];
+        if (!session) continue;  // expired or removed since the SCAN
+        session->session_id = walk.ids()[i];
+        page.sessions.push_back(std::move(*session));
+    }
+    return page;
+}
+
+// The list fetch script for `ids`: per session its progress and expiry, or nullopt when absent.
+result<std::vector<std::optional<store::listed_session>>> kv_rest_store::fetch_listed(
+    rest_connection& c, const std::vector<std::string>& ids) {
+    std::vector<std::string> keys;
+    keys.reserve(2 * ids.size());
+    for (const auto& id : ids) {
+        keys.push_back(redis_layout::progress_key(id));
+        keys.push_back(redis_layout::version_key(id));
+    }
+    const auto out =
+        eval(c, redis_layout::list_fetch_script, list_fetch_sha_, std::to_string(keys.size()),
+             std::vector<std::string_view>(keys.begin(), keys.end()));
+    if (auto ec = report(out, token_kind::write, "the list script")) return ec;
+    const auto* values = out.result.if_array();
+    if (values == nullptr || values->size() != 3 * ids.size()) {
+        return unexpected("the list script", out.result);
+    }
+    std::vector<std::optional<listed_session>> listed(ids.size());
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+        const auto* json_text = (*values)[3 * i].if_string();
+        const auto version = to_version((*values)[3 * i + 1]);
+        const auto* ttl = (*values)[3 * i + 2].if_int64();
+        if (json_text == nullptr || ttl == nullptr || *ttl == -2) continue;
+        if (!version) return unexpected("the list script", out.result);
+        listed[i] = listed_session{
+            {},
+            {std::string(*json_text), *version},
+            *ttl < 0 ? std::chrono::seconds(-1)
+                     : std::chrono::ceil<std::chrono::seconds>(std::chrono::milliseconds(*ttl))};
+    }
+    return listed;
+}
+
+// result<bool> takes errors only in place: an error_code converts to bool.
+result<bool> kv_rest_store::do_remove(rest_connection& c, const std::string& id) {
+    const auto out = eval(
+        c, redis_layout::remove_script, remove_sha_, "5",
+        {redis_layout::progress_key(id), redis_layout::log_key(id), redis_layout::version_key(id),
+         redis_layout::log_meta_key(id), redis_layout::write_key_key(id), id});
+    if (auto ec = report(out, token_kind::write, "the remove script")) {
+        return {boost::system::in_place_error, ec};
+    }
+    if (const auto* i = out.result.if_int64(); i != nullptr && (*i == 0 || *i == 1)) {
+        return *i == 1;
+    }
+    return {boost::system::in_place_error, unexpected("the remove script", out.result)};
+}
+
+result<std::string> kv_rest_store::do_claim(rest_connection& c, const std::string& id,
+                                            const std::string& digest, std::chrono::seconds ttl) {
+    const auto out = eval(c, redis_layout::claim_write_key_script, claim_sha_, "1",
+                          {redis_layout::write_key_key(id), digest, ttl_seconds(ttl)});
+    if (auto ec = report(out, token_kind::write, "the claim script")) return ec;
+    if (const auto* text = out.result.if_string()) return std::string(*text);
+    return unexpected("the claim script", out.result);
 }
 
 // With the write token: ready means able to take writes, the job progressd is there for.
@@ -530,9 +672,9 @@ result<void> kv_rest_store::do_ping(rest_connection& c) {
 // restarted Redis); EVAL caches it for the next time.
 command_outcome kv_rest_store::eval(rest_connection& c, std::string_view script,
                                     const std::string& sha, std::string_view key_count,
-                                    std::initializer_list<std::string_view> keys_then_args) {
+                                    const std::vector<std::string_view>& keys_then_args) {
     std::vector<std::string_view> command = {"EVALSHA", sha, key_count};
-    command.insert(command.end(), keys_then_args);
+    command.insert(command.end(), keys_then_args.begin(), keys_then_args.end());
     auto out = interpret(c.post(command_body(command), token_kind::write));
     if (out.ec == store_errc::io_error && out.reason.starts_with("NOSCRIPT")) {
         command[0] = "EVAL";

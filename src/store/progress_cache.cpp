@@ -16,9 +16,22 @@ void progress_cache::write(const std::string& session_id, stored_progress p,
     insert_locked(session_id, {std::move(p), expires_at_ms});
 }
 
-void progress_cache::fill(const std::string& session_id, const stored_progress& p,
-                          std::int64_t expires_at_ms, std::int64_t now_ms) {
+void progress_cache::erase(const std::string& session_id) {
     const std::lock_guard lock(mutex_);
+    entries_.erase(session_id);
+    ++epoch_;
+}
+
+std::uint64_t progress_cache::epoch() {
+    const std::lock_guard lock(mutex_);
+    return epoch_;
+}
+
+void progress_cache::fill(const std::string& session_id, const stored_progress& p,
+                          std::int64_t expires_at_ms, std::int64_t now_ms, std::uint64_t epoch) {
+    const std::lock_guard lock(mutex_);
+    // A deletion committed since the read began: what it read may be the deleted session.
+    if (epoch != epoch_) return;
     const auto it = entries_.find(session_id);
     const bool newer_cached = it != entries_.end() && it->second.expires_at_ms > now_ms &&
                               it->second.progress.version >= p.version;

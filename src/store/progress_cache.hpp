@@ -4,6 +4,9 @@
 // Coherence: the writer thread replaces an entry after each commit and before it answers the
 // write, so read-your-writes holds. A reader fills in what it read from SQLite only when the
 // cache holds nothing newer, so a read that raced a commit cannot bring an old version back.
+// Versions only grow while a session lives, but a deleted session starts again at 1: so the
+// writer erases a deleted session and moves the cache to a new epoch, and a reader's fill is
+// kept only if no deletion came between the epoch it took before reading and the fill.
 #pragma once
 
 #include "store/store.hpp"
@@ -26,9 +29,16 @@ public:
     /// The writer's word after a commit: replaces whatever is cached.
     void write(const std::string& session_id, stored_progress p, std::int64_t expires_at_ms);
 
-    /// A reader's result: kept only if nothing newer (or unexpired) is cached.
+    /// The writer's word after a committed deletion: forgets `session_id` and starts a new epoch.
+    void erase(const std::string& session_id);
+
+    /// What a reader takes before it reads SQLite, to hand to fill().
+    std::uint64_t epoch();
+
+    /// A reader's result: kept only if nothing newer (or unexpired) is cached and nothing was
+    /// erased since `epoch`.
     void fill(const std::string& session_id, const stored_progress& p, std::int64_t expires_at_ms,
-              std::int64_t now_ms);
+              std::int64_t now_ms, std::uint64_t epoch);
 
 private:
     struct entry {
@@ -40,6 +50,7 @@ private:
     std::size_t max_entries_;
     std::mutex mutex_;
     std::unordered_map<std::string, entry> entries_;
+    std::uint64_t epoch_ = 0;
 };
 
 }  // namespace progressd::store

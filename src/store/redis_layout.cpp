@@ -2,6 +2,7 @@
 
 #include <boost/uuid/detail/sha1.hpp>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 
@@ -21,6 +22,20 @@ std::string log_meta_key(std::string_view session_id) {
 
 std::string version_key(std::string_view session_id) {
     return "progress:" + std::string(session_id) + ":version";
+}
+
+std::string write_key_key(std::string_view session_id) {
+    return "progress:" + std::string(session_id) + ":key";
+}
+
+std::optional<std::string_view> session_of_progress_key(std::string_view key) {
+    constexpr std::string_view prefix = "progress:";
+    if (!key.starts_with(prefix) || key.size() == prefix.size()) return std::nullopt;
+    // ":log:meta" ends in neither of the others, so it needs its own test.
+    for (const std::string_view suffix : {":log", ":version", ":key", ":log:meta"}) {
+        if (key.ends_with(suffix)) return std::nullopt;
+    }
+    return key.substr(prefix.size());
 }
 
 const std::string_view put_script = R"lua(
@@ -63,6 +78,7 @@ if length > 0 then
     count = #entries
   end
 end
+if ARGV[4] and count >= tonumber(ARGV[4]) then return -1 end
 if count == 0 then
   redis.call('SET', KEYS[1], '[' .. ARGV[1] .. ']', 'EX', ARGV[2])
 else
@@ -74,6 +90,96 @@ redis.call('SET', KEYS[2], count .. ' ' .. redis.call('STRLEN', KEYS[1]), 'EX', 
 redis.call('PUBLISH', 'progressd:events', 'log\n' .. ARGV[3] .. '\n' .. count .. '\n' .. ARGV[1])
 return count
 )lua";
+
+const std::string_view remove_script = R"lua(
+local existed = redis.call('EXISTS', KEYS[1], KEYS[2]) > 0
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5])
+if not existed then return 0 end
+redis.call('PUBLISH', 'progressd:events', 'deleted\n' .. ARGV[1] .. '\n0\n')
+return 1
+)lua";
+
+const std::string_view claim_write_key_script = R"lua(
+local current = redis.call('GET', KEYS[1])
+if current then
+  redis.call('EXPIRE', KEYS[1], ARGV[2])
+  return current
+end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+return ARGV[1]
+)lua";
+
+// pcall: a key of another type under progress:* (someone else's) reads as absent, not as an
+// error that would fail the whole page. Lua's false becomes a nil reply.
+const std::string_view list_fetch_script = R"lua(
+local out = {}
+for i = 1, #KEYS, 2 do
+  local json = redis.pcall('GET', KEYS[i])
+  local version = false
+  local ttl = -2
+  if type(json) == 'string' then
+    version = redis.pcall('GET', KEYS[i + 1])
+    if type(version) ~= 'string' then version = false end
+    ttl = redis.call('PTTL', KEYS[i])
+  else
+    json = false
+  end
+  out[#out + 1] = json
+  out[#out + 1] = version
+  out[#out + 1] = ttl
+end
+return out
+)lua";
+
+//------------------------------------------------------------------------------
+// list_walk
+
+namespace {
+// SCAN calls per page at most: a keyspace mostly of other keys gives short pages, not slow ones.
+constexpr std::size_t max_scan_calls = 8;
+}  // namespace
+
+list_walk::list_walk(std::string_view cursor, std::size_t limit) : limit_(limit) {
+    if (cursor.empty()) return;
+    const auto newline = cursor.find('\n');
+    const auto scan = cursor.substr(0, newline);
+    const bool numeric = !scan.empty() && scan.find_first_not_of("0123456789") == scan.npos;
+    if (!numeric || limit_ == 0) {
+        done_ = true;
+        return;
+    }
+    scan_cursor_ = std::string(scan);
+    if (newline != std::string_view::npos) after_ = std::string(cursor.substr(newline + 1));
+}
+
+// Each session has up to five keys under progress:*, and COUNT is roughly keys examined.
+std::size_t list_walk::scan_count() const { return std::max<std::size_t>(limit_ * 4, 10); }
+
+void list_walk::take(const std::vector<std::string_view>& keys, std::string next_scan_cursor) {
+    std::vector<std::string_view> found;
+    for (const auto key : keys) {
+        const auto id = session_of_progress_key(key);
+        if (id && (!after_ || *id > *after_)) found.push_back(*id);
+    }
+    std::sort(found.begin(), found.end());
+    found.erase(std::unique(found.begin(), found.end()), found.end());
+    after_.reset();
+    const std::size_t room = limit_ - ids_.size();
+    if (found.size() > room) {
+        ids_.insert(ids_.end(), found.begin(), found.begin() + static_cast<std::ptrdiff_t>(room));
+        next_cursor_ = scan_cursor_ + '\n' + ids_.back();
+        done_ = true;
+        return;
+    }
+    ids_.insert(ids_.end(), found.begin(), found.end());
+    scan_cursor_ = std::move(next_scan_cursor);
+    if (scan_cursor_ == "0") {
+        done_ = true;  // next_cursor_ stays empty: the walk is over
+    } else if (ids_.size() == limit_ || ++calls_ == max_scan_calls) {
+        next_cursor_ = scan_cursor_;
+        done_ = true;
+    }
+}
 
 std::string script_sha1(std::string_view script) {
     boost::uuids::detail::sha1 hash;

@@ -6,13 +6,22 @@
 //                          neither reads nor writes it; a session it writes keeps its version)
 //   progress:{id}:log:meta "<entries> <bytes>" of the log as progressd last wrote it, EX ttl, so
 //                          an append need not decode the whole log to count it
+//   progress:{id}:key      the session's write key digest (--session-keys), EX ttl
 // Writes go through the Lua scripts below, so each is atomic inside Redis. Each script also
 // PUBLISHes what it wrote on `events_channel`, so that every progressd instance sharing the
 // database can push the change to its own watchers (live/redis_bridge).
+//
+// Listing walks the keyspace with SCAN MATCH progress:*. A key ending in ":log", ":version",
+// ":key" or ":log:meta" is taken to be that part of a session, never a progress: a session whose
+// own id ends in one of these suffixes (which the original app allows) is not listed, though
+// everything else works for it.
 #pragma once
 
+#include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace progressd::store::redis_layout {
 
@@ -20,9 +29,14 @@ std::string progress_key(std::string_view session_id);
 std::string log_key(std::string_view session_id);
 std::string version_key(std::string_view session_id);
 std::string log_meta_key(std::string_view session_id);
+std::string write_key_key(std::string_view session_id);
 
-/// The channel of change messages: "progress\n<session id>\n<version>\n<ProgressData JSON>" or
-/// "log\n<session id>\n<entry count>\n<ErrorLogEntry JSON>". Session ids never hold "\n".
+/// The session id whose progress `key` holds, or nullopt for any other key (see above).
+std::optional<std::string_view> session_of_progress_key(std::string_view key);
+
+/// The channel of change messages: "progress\n<session id>\n<version>\n<ProgressData JSON>",
+/// "log\n<session id>\n<entry count>\n<ErrorLogEntry JSON>", or "deleted\n<session id>\n0\n"
+/// when the session was removed (admin API). Session ids never hold "\n".
 inline constexpr std::string_view events_channel = "progressd:events";
 
 /// KEYS: progress, version. ARGV: progress JSON, ttl seconds, session id, and for a conditional
@@ -30,10 +44,60 @@ inline constexpr std::string_view events_channel = "progressd:events";
 /// (nothing written) when the condition does not hold.
 extern const std::string_view put_script;
 
-/// KEYS: log, log meta. ARGV: entry JSON, ttl seconds, session id. Appends the entry to the JSON
-/// array string (as text, so the stored bytes stay exactly what was written) and returns the new
-/// entry count. A value that is not a JSON array is an error, never silently replaced.
+/// KEYS: log, log meta. ARGV: entry JSON, ttl seconds, session id, and optionally the most
+/// entries the log may hold. Appends the entry to the JSON array string (as text, so the stored
+/// bytes stay exactly what was written) and returns the new entry count, or -1 (nothing written)
+/// when the log already holds the most entries. A value that is not a JSON array is an error,
+/// never silently replaced.
 extern const std::string_view append_log_script;
+
+/// KEYS: progress, log, version, log meta, write key. ARGV: session id. Deletes them all and
+/// returns 1 when the progress or the log existed, 0 otherwise; only in the first case does it
+/// publish "deleted".
+extern const std::string_view remove_script;
+
+/// KEYS: write key. ARGV: key digest, ttl seconds. Sets the key unless it exists, sets its
+/// expiry either way, and returns the digest it holds.
+extern const std::string_view claim_write_key_script;
+
+/// KEYS: progress and version of each session, in pairs. Returns three values per pair: the
+/// progress JSON (nil when absent or not a string), the version (nil when absent) and the
+/// progress key's PTTL. One atomic read of a listed page.
+extern const std::string_view list_fetch_script;
+
+/// The SCAN walk of list(): builds one page of session ids from successive SCAN replies.
+///
+/// The opaque cursor is "<SCAN cursor>" or, when a page ended inside the keys of one SCAN call,
+/// "<that call's SCAN cursor>\n<last id returned>": the next page repeats that call and takes
+/// its ids after that one, in byte order. Ids in one call are sorted, so a session written
+/// meanwhile cannot shift the place. As with SCAN itself, a session may be listed twice when
+/// Redis resizes its hash table during the walk.
+/// Example: list_walk walk(cursor, 100); while (!walk.done()) walk.take(scan(walk.scan_cursor(),
+/// walk.scan_count())); then fetch walk.ids() and answer walk.next_cursor().
+class list_walk {
+public:
+    /// A cursor that is not one of ours starts a walk that is already done and empty.
+    list_walk(std::string_view cursor, std::size_t limit);
+
+    bool done() const { return done_; }
+    /// What to send: SCAN scan_cursor() MATCH progress:* COUNT scan_count().
+    const std::string& scan_cursor() const { return scan_cursor_; }
+    std::size_t scan_count() const;
+    /// One SCAN reply: its keys and its next cursor.
+    void take(const std::vector<std::string_view>& keys, std::string next_scan_cursor);
+
+    const std::vector<std::string>& ids() const { return ids_; }
+    const std::string& next_cursor() const { return next_cursor_; }
+
+private:
+    std::size_t limit_;
+    std::string scan_cursor_ = "0";
+    std::optional<std::string> after_;  ///< skip ids up to this one in the next reply
+    std::vector<std::string> ids_;
+    std::string next_cursor_;
+    std::size_t calls_ = 0;
+    bool done_ = false;
+};
 
 /// The SHA1 (hex) of a script, as EVALSHA wants it.
 std::string script_sha1(std::string_view script);

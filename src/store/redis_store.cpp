@@ -6,7 +6,8 @@
 // the replies in order: under load one wake-up and one round trip serve many requests. Each
 // result is posted back to its caller's executor, as sqlite_store does. Every operation is a
 // single command (MGET, EVALSHA, GET, PING), atomic inside Redis, so requests need no ordering
-// between workers: concurrent appends are counted by Redis whichever worker sends them.
+// between workers: concurrent appends are counted by Redis whichever worker sends them. list()
+// alone takes several commands (SCANs, then a read script) and so several jobs in sequence.
 // A connection that fails is dropped, and one found closed by the server is replaced before a
 // request is sent on it, so a Redis restart costs no request. Reconnecting is gated: after a
 // failed connect, requests fail at once with `unavailable` until a backoff (50 ms doubling to
@@ -97,9 +98,70 @@ result<std::uint64_t> to_version(const redisReply& r) {
     return static_cast<std::uint64_t>(r.integer);
 }
 
+// The append script's answer: the new entry count, or -1 when the log is full.
 result<std::uint64_t> to_count(const redisReply& r) {
+    if (r.type == REDIS_REPLY_INTEGER && r.integer == -1) return store_errc::log_full;
     if (r.type != REDIS_REPLY_INTEGER || r.integer < 1) return unexpected(r, "EVALSHA");
     return static_cast<std::uint64_t>(r.integer);
+}
+
+result<bool> to_removed(const redisReply& r) {
+    if (r.type != REDIS_REPLY_INTEGER || (r.integer != 0 && r.integer != 1)) {
+        return unexpected(r, "EVALSHA");
+    }
+    return r.integer == 1;
+}
+
+result<std::string> to_digest(const redisReply& r) {
+    if (r.type != REDIS_REPLY_STRING) return unexpected(r, "EVALSHA");
+    return std::string(r.str, r.len);
+}
+
+struct scan_reply {
+    std::string cursor;
+    std::vector<std::string> keys;
+};
+
+result<scan_reply> to_scan(const redisReply& r) {
+    if (r.type != REDIS_REPLY_ARRAY || r.elements != 2 ||
+        r.element[0]->type != REDIS_REPLY_STRING || r.element[1]->type != REDIS_REPLY_ARRAY) {
+        return unexpected(r, "SCAN");
+    }
+    scan_reply scanned{std::string(r.element[0]->str, r.element[0]->len), {}};
+    const redisReply& keys = *r.element[1];
+    for (std::size_t i = 0; i < keys.elements; ++i) {
+        if (keys.element[i]->type != REDIS_REPLY_STRING) return unexpected(r, "SCAN");
+        scanned.keys.emplace_back(keys.element[i]->str, keys.element[i]->len);
+    }
+    return scanned;
+}
+
+// The list fetch script's answer: per session, its progress and expiry, or nullopt when it went
+// meanwhile. Session ids are left for the caller to fill in.
+result<std::vector<std::optional<store::listed_session>>> to_listed(const redisReply& r) {
+    if (r.type != REDIS_REPLY_ARRAY || r.elements % 3 != 0) return unexpected(r, "EVALSHA");
+    std::vector<std::optional<store::listed_session>> listed(r.elements / 3);
+    for (std::size_t i = 0; i < listed.size(); ++i) {
+        const redisReply& json = *r.element[3 * i];
+        const redisReply& version = *r.element[3 * i + 1];
+        const redisReply& ttl = *r.element[3 * i + 2];
+        if (json.type != REDIS_REPLY_STRING) continue;
+        if (ttl.type != REDIS_REPLY_INTEGER || ttl.integer == -2) continue;
+        std::uint64_t number = 0;
+        if (version.type == REDIS_REPLY_STRING) {
+            const auto parsed =
+                whole_number<std::uint64_t>(std::string_view(version.str, version.len));
+            if (!parsed) return unexpected(version, "EVALSHA");
+            number = *parsed;
+        }
+        listed[i] = store::listed_session{
+            {},
+            {std::string(json.str, json.len), number},
+            ttl.integer < 0
+                ? std::chrono::seconds(-1)
+                : std::chrono::ceil<std::chrono::seconds>(std::chrono::milliseconds(ttl.integer))};
+    }
+    return listed;
 }
 
 result<std::string> to_log(const redisReply& r) {
@@ -189,6 +251,12 @@ public:
     net::awaitable<result<std::uint64_t>> append_log(std::string session_id, std::string entry_json,
                                                      std::chrono::seconds ttl) override;
     net::awaitable<result<std::string>> get_log(std::string session_id) override;
+    net::awaitable<result<session_page>> list(std::string cursor, std::size_t limit) override;
+    net::awaitable<result<bool>> remove(std::string session_id) override;
+    net::awaitable<result<std::uint64_t>> count() override;
+    net::awaitable<result<std::string>> claim_write_key(std::string session_id,
+                                                        std::string key_digest,
+                                                        std::chrono::seconds ttl) override;
     net::awaitable<result<void>> ping() override;
     void close() override;
 
@@ -220,6 +288,9 @@ private:
     const open_options options_;
     const std::string put_sha_;
     const std::string append_sha_;
+    const std::string remove_sha_;
+    const std::string claim_sha_;
+    const std::string list_fetch_sha_;
     connect_gate gate_;
 
     std::mutex queue_mutex_;
@@ -234,6 +305,9 @@ redis_store::redis_store(endpoint e, const open_options& options)
       options_(options),
       put_sha_(redis_layout::script_sha1(redis_layout::put_script)),
       append_sha_(redis_layout::script_sha1(redis_layout::append_log_script)),
+      remove_sha_(redis_layout::script_sha1(redis_layout::remove_script)),
+      claim_sha_(redis_layout::script_sha1(redis_layout::claim_write_key_script)),
+      list_fetch_sha_(redis_layout::script_sha1(redis_layout::list_fetch_script)),
       gate_(endpoint_.authority) {
     std::promise<std::optional<failure>> first_connect;
     auto outcome = first_connect.get_future();
@@ -305,14 +379,69 @@ net::awaitable<result<std::uint64_t>> redis_store::put_if(std::string session_id
 net::awaitable<result<std::uint64_t>> redis_store::append_log(std::string session_id,
                                                               std::string entry_json,
                                                               std::chrono::seconds ttl) {
-    return submit(command{"EVALSHA", append_sha_, "2", redis_layout::log_key(session_id),
-                          redis_layout::log_meta_key(session_id), std::move(entry_json),
-                          std::to_string(ttl.count()), session_id},
-                  redis_layout::append_log_script, &to_count);
+    return submit(
+        command{"EVALSHA", append_sha_, "2", redis_layout::log_key(session_id),
+                redis_layout::log_meta_key(session_id), std::move(entry_json),
+                std::to_string(ttl.count()), session_id, std::to_string(options_.max_log_entries)},
+        redis_layout::append_log_script, &to_count);
 }
 
 net::awaitable<result<std::string>> redis_store::get_log(std::string session_id) {
     return submit(command{"GET", redis_layout::log_key(session_id)}, {}, &to_log);
+}
+
+// Two kinds of round trip: SCANs until the walk has a page of ids, then one script that reads
+// them all. Workers may run them on different connections: nothing ties them together.
+net::awaitable<result<store::session_page>> redis_store::list(std::string cursor,
+                                                              std::size_t limit) {
+    redis_layout::list_walk walk(cursor, limit);
+    while (!walk.done()) {
+        // Built outside the co_await: GCC 12 cannot keep literals' arrays in a coroutine frame.
+        command scan = {"SCAN",  walk.scan_cursor(),
+                        "MATCH", "progress:*",
+                        "COUNT", std::to_string(walk.scan_count())};
+        auto scanned = co_await submit(std::move(scan), {}, &to_scan);
+        if (!scanned) co_return scanned.error();
+        walk.take({scanned->keys.begin(), scanned->keys.end()}, std::move(scanned->cursor));
+    }
+    session_page page;
+    page.next_cursor = walk.next_cursor();
+    const auto& ids = walk.ids();
+    if (ids.empty()) co_return page;
+    command fetch{"EVALSHA", list_fetch_sha_, std::to_string(2 * ids.size())};
+    for (const auto& id : ids) {
+        fetch.push_back(redis_layout::progress_key(id));
+        fetch.push_back(redis_layout::version_key(id));
+    }
+    auto listed = co_await submit(std::move(fetch), redis_layout::list_fetch_script, &to_listed);
+    if (!listed) co_return listed.error();
+    if (listed->size() != ids.size()) co_return store_errc::io_error;
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+        auto& session = (*listed)[i];
+        if (!session) continue;  // expired or removed since the SCAN
+        session->session_id = ids[i];
+        page.sessions.push_back(std::move(*session));
+    }
+    co_return page;
+}
+
+net::awaitable<result<bool>> redis_store::remove(std::string session_id) {
+    return submit(command{"EVALSHA", remove_sha_, "5", redis_layout::progress_key(session_id),
+                          redis_layout::log_key(session_id), redis_layout::version_key(session_id),
+                          redis_layout::log_meta_key(session_id),
+                          redis_layout::write_key_key(session_id), session_id},
+                  redis_layout::remove_script, &to_removed);
+}
+
+// Counting would take a SCAN of the whole keyspace.
+net::awaitable<result<std::uint64_t>> redis_store::count() { co_return store_errc::unsupported; }
+
+net::awaitable<result<std::string>> redis_store::claim_write_key(std::string session_id,
+                                                                 std::string key_digest,
+                                                                 std::chrono::seconds ttl) {
+    return submit(command{"EVALSHA", claim_sha_, "1", redis_layout::write_key_key(session_id),
+                          std::move(key_digest), std::to_string(ttl.count())},
+                  redis_layout::claim_write_key_script, &to_digest);
 }
 
 net::awaitable<result<void>> redis_store::ping() { return submit(command{"PING"}, {}, &to_pong); }
@@ -328,7 +457,8 @@ net::awaitable<result<T>> redis_store::submit(command cmd, std::string_view scri
                         [done = std::move(done), parse](result<const redisReply*> reply) {
                             result<T> r = store_errc::io_error;  // when even parsing fails
                             try {
-                                r = reply ? parse(**reply) : result<T>(reply.error());
+                                r = reply ? parse(**reply)
+                                          : result<T>(boost::system::in_place_error, reply.error());
                             } catch (const std::exception& e) {
                                 spdlog::error("redis reply lost: {}", e.what());
                             }

@@ -55,6 +55,10 @@ std::int64_t sqlite_statement::column_int(int index) const {
     return sqlite3_column_int64(stmt_.get(), index);
 }
 
+bool sqlite_statement::column_is_null(int index) const {
+    return sqlite3_column_type(stmt_.get(), index) == SQLITE_NULL;
+}
+
 sqlite_connection::sqlite_connection(const std::string& path, bool create) {
     sqlite3* raw = nullptr;
     const int flags =

@@ -38,6 +38,7 @@ public:
 
     std::string_view column_text(int index) const;
     std::int64_t column_int(int index) const;
+    bool column_is_null(int index) const;
 
 private:
     struct finalizer {

@@ -34,7 +34,13 @@ CREATE TABLE IF NOT EXISTS error_log_entry (
     entry      TEXT NOT NULL,
     PRIMARY KEY (session_id, seq)
 ) WITHOUT ROWID;
-PRAGMA user_version = 1;
+CREATE TABLE IF NOT EXISTS write_keys (
+    session_id TEXT PRIMARY KEY,
+    digest     TEXT NOT NULL,
+    expires_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS write_keys_by_expiry ON write_keys (expires_at);
+PRAGMA user_version = 2;
 )sql";
 
 // Rows deleted per purge statement: small enough that a purge step never delays a batch of
@@ -42,6 +48,11 @@ PRAGMA user_version = 1;
 constexpr int purge_step_rows = 1000;
 
 std::int64_t unix_ms(wall_time t) { return to_unix_ms(t); }
+
+// Whole seconds until `expires_at_ms`, rounded up so that a live session never shows 0.
+std::chrono::seconds seconds_until(std::int64_t expires_at_ms, std::int64_t now_ms) {
+    return std::chrono::seconds((expires_at_ms - now_ms + 999) / 1000);
+}
 
 boost::system::error_code to_store_error(const sqlite_error& e) {
     switch (e.code()) {
@@ -92,13 +103,37 @@ struct sqlite_store::writer_state {
                 expires_at = excluded.expires_at
             RETURNING entries)sql"};
         clear_log_entries = {db.get(), "DELETE FROM error_log_entry WHERE session_id = ?1"};
-        current_version = {
-            db.get(), "SELECT version FROM progress WHERE session_id = ?1 AND expires_at > ?2"};
         insert_log_entry = {
             db.get(), "INSERT INTO error_log_entry (session_id, seq, entry) VALUES (?1, ?2, ?3)"};
+        // Expired or not: the rows as stored, for the counters and the quotas.
+        find_session = {db.get(), R"sql(
+            SELECT p.version, p.expires_at, l.entries, l.expires_at
+            FROM (SELECT ?1 AS id) AS s
+            LEFT JOIN progress p ON p.session_id = s.id
+            LEFT JOIN error_log l ON l.session_id = s.id)sql"};
+        delete_progress = {db.get(), "DELETE FROM progress WHERE session_id = ?1"};
+        delete_log = {db.get(), "DELETE FROM error_log WHERE session_id = ?1"};
+        delete_write_key = {db.get(), "DELETE FROM write_keys WHERE session_id = ?1"};
+        // An expired key counts as none: the caller claims the session afresh.
+        claim_write_key = {db.get(), R"sql(
+            INSERT INTO write_keys (session_id, digest, expires_at) VALUES (?1, ?2, ?4)
+            ON CONFLICT (session_id) DO UPDATE SET
+                digest = CASE WHEN write_keys.expires_at > ?3 THEN write_keys.digest
+                              ELSE excluded.digest END,
+                expires_at = excluded.expires_at
+            RETURNING digest)sql"};
+        count_progress_rows = {db.get(), "SELECT count(*) FROM progress"};
+        count_log_only_sessions = {db.get(), R"sql(
+            SELECT count(*) FROM error_log l
+            WHERE NOT EXISTS (SELECT 1 FROM progress p WHERE p.session_id = l.session_id))sql"};
+        count_expired_progress = {db.get(), "SELECT count(*) FROM progress WHERE expires_at <= ?1"};
+        has_progress_row = {db.get(), "SELECT 1 FROM progress WHERE session_id = ?1"};
+        has_log_row = {db.get(), "SELECT 1 FROM error_log WHERE session_id = ?1"};
+        // Each purge statement names the sessions it deleted, for the counters.
         purge_progress = {db.get(), R"sql(
             DELETE FROM progress WHERE rowid IN
-                (SELECT rowid FROM progress WHERE expires_at <= ?1 LIMIT ?2))sql"};
+                (SELECT rowid FROM progress WHERE expires_at <= ?1 LIMIT ?2)
+            RETURNING session_id)sql"};
         purge_log_entries = {db.get(), R"sql(
             DELETE FROM error_log_entry WHERE session_id IN
                 (SELECT session_id FROM error_log WHERE expires_at <= ?1
@@ -106,6 +141,11 @@ struct sqlite_store::writer_state {
         purge_logs = {db.get(), R"sql(
             DELETE FROM error_log WHERE session_id IN
                 (SELECT session_id FROM error_log WHERE expires_at <= ?1
+                 ORDER BY expires_at, session_id LIMIT ?2)
+            RETURNING session_id)sql"};
+        purge_write_keys = {db.get(), R"sql(
+            DELETE FROM write_keys WHERE session_id IN
+                (SELECT session_id FROM write_keys WHERE expires_at <= ?1
                  ORDER BY expires_at, session_id LIMIT ?2))sql"};
         incremental_vacuum = {db.get(), "PRAGMA incremental_vacuum(512)"};
     }
@@ -113,8 +153,25 @@ struct sqlite_store::writer_state {
     sqlite_connection db;
     sqlite_statement begin, commit, rollback;
     sqlite_statement upsert_progress, upsert_log, clear_log_entries, insert_log_entry;
-    sqlite_statement current_version;
-    sqlite_statement purge_progress, purge_log_entries, purge_logs, incremental_vacuum;
+    sqlite_statement find_session, delete_progress, delete_log, delete_write_key;
+    sqlite_statement claim_write_key;
+    sqlite_statement count_progress_rows, count_log_only_sessions, count_expired_progress;
+    sqlite_statement has_progress_row, has_log_row;
+    sqlite_statement purge_progress, purge_log_entries, purge_logs, purge_write_keys;
+    sqlite_statement incremental_vacuum;
+};
+
+// What the writer finds of one session before it writes: the rows as stored, expired or not.
+struct sqlite_store::session_rows {
+    std::optional<std::uint64_t> version;  ///< of the progress row
+    std::int64_t progress_expires_at = 0;
+    std::optional<std::uint64_t> log_entries;  ///< of the error_log row
+    std::int64_t log_expires_at = 0;
+
+    bool live_progress(std::int64_t now_ms) const {
+        return version && progress_expires_at > now_ms;
+    }
+    bool live_log(std::int64_t now_ms) const { return log_entries && log_expires_at > now_ms; }
 };
 
 struct sqlite_store::reader {
@@ -127,11 +184,16 @@ struct sqlite_store::reader {
         get_log = {db.get(), R"sql(
             SELECT e.entry FROM error_log l JOIN error_log_entry e ON e.session_id = l.session_id
             WHERE l.session_id = ?1 AND l.expires_at > ?2 ORDER BY e.seq)sql"};
+        // In primary key order, so a page costs `limit` index steps however many rows there
+        // are; the unary + keeps SQLite from choosing the expiry index and sorting instead.
+        list_progress = {db.get(), R"sql(
+            SELECT session_id, data, version, expires_at FROM progress
+            WHERE session_id > ?1 AND +expires_at > ?2 ORDER BY session_id LIMIT ?3)sql"};
         ping = {db.get(), "SELECT count(*) FROM sqlite_master"};
     }
 
     sqlite_connection db;
-    sqlite_statement get_progress, get_log, ping;
+    sqlite_statement get_progress, get_log, list_progress, ping;
 };
 
 // Borrows a reader from the pool (opening one when all are busy) and returns it on destruction.
@@ -179,6 +241,7 @@ sqlite_store::sqlite_store(sqlite_options options, const clock& clock)
     }
     try {
         writer_ = std::make_unique<writer_state>(options_);
+        start_counters();
         reader_lease probe(*this);  // fail at startup, not at the first GET
     } catch (const sqlite_error& e) {
         throw std::runtime_error(std::string("cannot use database ") + options_.path + ": " +
@@ -188,6 +251,19 @@ sqlite_store::sqlite_store(sqlite_options options, const clock& clock)
 }
 
 sqlite_store::~sqlite_store() { close(); }
+
+// One count of the whole database, at open; from then on the writer keeps the counters.
+void sqlite_store::start_counters() {
+    auto& w = *writer_;
+    const auto count = [](sqlite_statement& s) {
+        statement_scope scope(s);
+        s.step();
+        return s.column_int(0);
+    };
+    committed_.progress_rows = count(w.count_progress_rows);
+    committed_.sessions = committed_.progress_rows + count(w.count_log_only_sessions);
+    pending_ = committed_;
+}
 
 void sqlite_store::close() {
     {
@@ -208,6 +284,7 @@ void sqlite_store::close() {
 net::awaitable<result<stored_progress>> sqlite_store::get(std::string session_id) {
     const auto now = unix_ms(clock_.now());
     if (auto cached = cache_.get(session_id, now)) co_return std::move(*cached);
+    const auto epoch = cache_.epoch();  // before the read transaction begins
     try {
         reader_lease r(*this);
         statement_scope scope(r->get_progress);
@@ -215,7 +292,7 @@ net::awaitable<result<stored_progress>> sqlite_store::get(std::string session_id
         if (!r->get_progress.step()) co_return store_errc::not_found;
         stored_progress found{std::string(r->get_progress.column_text(0)),
                               static_cast<std::uint64_t>(r->get_progress.column_int(1))};
-        cache_.fill(session_id, found, r->get_progress.column_int(2), now);
+        cache_.fill(session_id, found, r->get_progress.column_int(2), now, epoch);
         co_return found;
     } catch (const sqlite_error& e) {
         spdlog::error("sqlite read failed: {}", e.what());
@@ -241,6 +318,32 @@ net::awaitable<result<std::string>> sqlite_store::get_log(std::string session_id
     }
 }
 
+net::awaitable<result<store::session_page>> sqlite_store::list(std::string cursor,
+                                                               std::size_t limit) {
+    try {
+        reader_lease r(*this);
+        auto& s = r->list_progress;
+        statement_scope scope(s);
+        const auto now = unix_ms(clock_.now());
+        // The cursor is the last id returned ("" sorts before every id).
+        s.bind(1, cursor).bind(2, now).bind(3, static_cast<std::int64_t>(limit));
+        session_page page;
+        while (s.step()) {
+            page.sessions.push_back(
+                {std::string(s.column_text(0)),
+                 {std::string(s.column_text(1)), static_cast<std::uint64_t>(s.column_int(2))},
+                 seconds_until(s.column_int(3), now)});
+        }
+        if (!page.sessions.empty() && page.sessions.size() == limit) {
+            page.next_cursor = page.sessions.back().session_id;
+        }
+        co_return page;
+    } catch (const sqlite_error& e) {
+        spdlog::error("sqlite read failed: {}", e.what());
+        co_return to_store_error(e);
+    }
+}
+
 net::awaitable<result<void>> sqlite_store::ping() {
     try {
         reader_lease r(*this);
@@ -258,33 +361,59 @@ net::awaitable<result<void>> sqlite_store::ping() {
 net::awaitable<result<std::uint64_t>> sqlite_store::put(std::string session_id,
                                                         std::string progress_json,
                                                         std::chrono::seconds ttl) {
-    return submit(put_op{std::move(session_id), std::move(progress_json), ttl});
+    return submit<std::uint64_t>(put_op{std::move(session_id), std::move(progress_json), ttl});
 }
 
 net::awaitable<result<std::uint64_t>> sqlite_store::put_if(std::string session_id,
                                                            std::string progress_json,
                                                            std::chrono::seconds ttl,
                                                            std::optional<std::uint64_t> expected) {
-    return submit(put_if_op{{std::move(session_id), std::move(progress_json), ttl}, expected});
+    return submit<std::uint64_t>(
+        put_if_op{{std::move(session_id), std::move(progress_json), ttl}, expected});
 }
 
 net::awaitable<result<std::uint64_t>> sqlite_store::append_log(std::string session_id,
                                                                std::string entry_json,
                                                                std::chrono::seconds ttl) {
-    return submit(append_op{std::move(session_id), std::move(entry_json), ttl});
+    return submit<std::uint64_t>(append_op{std::move(session_id), std::move(entry_json), ttl});
+}
+
+net::awaitable<result<bool>> sqlite_store::remove(std::string session_id) {
+    return submit<bool>(remove_op{std::move(session_id)});
+}
+
+// On the writer, whose counters know the stored rows: only the expired ones are counted here.
+net::awaitable<result<std::uint64_t>> sqlite_store::count() {
+    return submit<std::uint64_t>(count_op{});
+}
+
+net::awaitable<result<std::string>> sqlite_store::claim_write_key(std::string session_id,
+                                                                  std::string key_digest,
+                                                                  std::chrono::seconds ttl) {
+    return submit<std::string>(claim_op{std::move(session_id), std::move(key_digest), ttl});
 }
 
 void sqlite_store::purge_now() {
     std::promise<void> done;
-    enqueue(write_job{purge_op{}, [&done](const result<std::uint64_t>&) { done.set_value(); }});
+    enqueue(write_job{purge_op{true}, [&done](const result<write_value>&) { done.set_value(); }});
     done.get_future().wait();
 }
 
-net::awaitable<result<std::uint64_t>> sqlite_store::submit(write_op op) {
-    return resume_when_done<std::uint64_t>(
-        [this, op = std::move(op)](completion<std::uint64_t> done) mutable {
-            enqueue(write_job{std::move(op), std::move(done)});
-        });
+// Not a coroutine itself: as one, co_awaiting resume_when_done on a temporary lambda, GCC 12
+// built code that freed the captured operation's strings twice (found with ASan).
+template <class T>
+net::awaitable<result<T>> sqlite_store::submit(write_op op) {
+    return resume_when_done<T>([this, op = std::move(op)](completion<T> done) mutable {
+        enqueue(write_job{std::move(op), [done = std::move(done)](result<write_value> outcome) {
+                              // in_place_error: an error_code converts to bool, which would
+                              // make result<bool> ambiguous.
+                              if (!outcome) {
+                                  return done(
+                                      result<T>(boost::system::in_place_error, outcome.error()));
+                              }
+                              done(std::get<T>(std::move(*outcome)));
+                          }});
+    });
 }
 
 void sqlite_store::enqueue(write_job job) {
@@ -310,10 +439,11 @@ void sqlite_store::enqueue(write_job job) {
 void sqlite_store::run_writer() {
     std::vector<write_job> batch;
     wall_time next_purge = clock_.now() + options_.purge_interval;
+    bool backlog = false;  // the last purge step was full: take the next one after the next batch
     for (;;) {
         {
             std::unique_lock lock(queue_mutex_);
-            queue_ready_.wait_for(lock, options_.purge_interval,
+            queue_ready_.wait_for(lock, backlog ? std::chrono::seconds(0) : options_.purge_interval,
                                   [this] { return stopping_ || !queue_.empty(); });
             if (queue_.empty() && stopping_) return;
             batch.swap(queue_);
@@ -322,9 +452,11 @@ void sqlite_store::run_writer() {
         batch.clear();
 
         const wall_time now = clock_.now();
-        if (now >= next_purge) {
+        if (backlog || now >= next_purge) {
             std::vector<write_job> purge;
-            purge.push_back(write_job{purge_op{}, nullptr});
+            purge.push_back(write_job{purge_op{}, [&backlog](const result<write_value>& full) {
+                                          backlog = full && std::get<std::uint64_t>(*full) != 0;
+                                      }});
             commit_batch(purge);
             next_purge = now + options_.purge_interval;
         }
@@ -332,7 +464,7 @@ void sqlite_store::run_writer() {
 }
 
 void sqlite_store::commit_batch(std::vector<write_job>& batch) {
-    std::vector<result<std::uint64_t>> results(batch.size(), std::uint64_t{0});
+    std::vector<result<write_value>> results(batch.size(), write_value{});
     if (!try_transaction(batch, results) && batch.size() > 1) {
         // Isolate the failure: each write in a transaction of its own.
         for (std::size_t i = 0; i < batch.size(); ++i) {
@@ -346,9 +478,10 @@ void sqlite_store::commit_batch(std::vector<write_job>& batch) {
 
 // Runs `jobs` in one transaction. On failure every result becomes the error and it returns false.
 bool sqlite_store::try_transaction(std::span<write_job> jobs,
-                                   std::span<result<std::uint64_t>> results) {
+                                   std::span<result<write_value>> results) {
     auto& w = *writer_;
     const wall_time now = clock_.now();
+    pending_ = committed_;
     try {
         {
             statement_scope scope(w.begin);
@@ -359,16 +492,9 @@ bool sqlite_store::try_transaction(std::span<write_job> jobs,
             statement_scope scope(w.commit);
             w.commit.step();
         }
+        committed_ = pending_;
         // Committed: readers may now see it, and must before the writes are answered.
-        for (std::size_t i = 0; i < jobs.size(); ++i) {
-            const put_op* put = std::get_if<put_op>(&jobs[i].op);
-            if (const auto* conditional = std::get_if<put_if_op>(&jobs[i].op)) {
-                put = &conditional->put;
-            }
-            if (put != nullptr && results[i]) {
-                cache_.write(put->session_id, {put->json, *results[i]}, unix_ms(now + put->ttl));
-            }
-        }
+        for (std::size_t i = 0; i < jobs.size(); ++i) update_cache(jobs[i].op, results[i], now);
         return true;
     } catch (const sqlite_error& e) {
         spdlog::error("sqlite write of {} operation(s) failed: {}", jobs.size(), e.what());
@@ -385,6 +511,89 @@ bool sqlite_store::try_transaction(std::span<write_job> jobs,
     }
 }
 
+// Committed: what readers find in the cache must now agree with the database.
+void sqlite_store::update_cache(const write_op& op, const result<write_value>& outcome,
+                                wall_time now) {
+    if (!outcome) return;
+    const put_op* put = std::get_if<put_op>(&op);
+    if (const auto* conditional = std::get_if<put_if_op>(&op)) put = &conditional->put;
+    if (put != nullptr) {
+        cache_.write(put->session_id, {put->json, std::get<std::uint64_t>(*outcome)},
+                     unix_ms(now + put->ttl));
+    } else if (const auto* remove = std::get_if<remove_op>(&op)) {
+        cache_.erase(remove->session_id);
+    }
+}
+
+result<sqlite_store::write_value> sqlite_store::apply(const write_op& op, wall_time now) {
+    if (const auto* put = std::get_if<put_op>(&op)) return apply_put(*put, std::nullopt, now);
+    if (const auto* conditional = std::get_if<put_if_op>(&op)) {
+        return apply_put(conditional->put, conditional->expected, now);
+    }
+    if (const auto* append = std::get_if<append_op>(&op)) return apply_append(*append, now);
+    if (const auto* remove = std::get_if<remove_op>(&op)) return apply_remove(*remove, now);
+    if (const auto* claim = std::get_if<claim_op>(&op)) return apply_claim(*claim, now);
+    if (std::holds_alternative<count_op>(op)) return apply_count(now);
+    if (!std::get<purge_op>(op).everything) return write_value{std::uint64_t{purge_expired(now)}};
+    while (purge_expired(now)) {
+    }
+    return write_value{std::uint64_t{0}};
+}
+
+sqlite_store::session_rows sqlite_store::read_session(const std::string& session_id) {
+    auto& s = writer_->find_session;
+    statement_scope scope(s);
+    s.bind(1, session_id);
+    session_rows rows;
+    if (!s.step()) return rows;  // cannot happen: the query always yields one row
+    if (!s.column_is_null(0)) {
+        rows.version = static_cast<std::uint64_t>(s.column_int(0));
+        rows.progress_expires_at = s.column_int(1);
+    }
+    if (!s.column_is_null(2)) {
+        rows.log_entries = static_cast<std::uint64_t>(s.column_int(2));
+        rows.log_expires_at = s.column_int(3);
+    }
+    return rows;
+}
+
+// A write that would create a session (nothing of it is live) is refused while max_sessions
+// sessions are live. The counter includes expired rows not purged yet, so only at the quota does
+// it take a purge of everything expired to know; `rows` is read again after that purge.
+boost::system::error_code sqlite_store::admit(const std::string& session_id, session_rows& rows,
+                                              wall_time now) {
+    const auto now_ms = unix_ms(now);
+    if (rows.live_progress(now_ms) || rows.live_log(now_ms)) return {};
+    const auto below_quota = [this] {
+        return static_cast<std::uint64_t>(pending_.sessions) < options_.max_sessions;
+    };
+    if (below_quota()) return {};
+    while (purge_expired(now)) {
+    }
+    rows = read_session(session_id);
+    if (below_quota()) return {};
+    return store_errc::storage_full;
+}
+
+result<sqlite_store::write_value> sqlite_store::apply_put(
+    const put_op& put, std::optional<std::optional<std::uint64_t>> expected, wall_time now) {
+    auto rows = read_session(put.session_id);
+    if (expected) {
+        // Inside the batch's transaction on the only writing connection: nothing can change the
+        // row between this check and the upsert.
+        std::optional<std::uint64_t> current;
+        if (rows.live_progress(unix_ms(now))) current = rows.version;
+        if (current != *expected) return store_errc::conflict;
+    }
+    if (auto refused = admit(put.session_id, rows, now)) return refused;
+    const auto version = upsert(put, now);
+    if (!rows.version) {
+        ++pending_.progress_rows;
+        if (!rows.log_entries) ++pending_.sessions;
+    }
+    return write_value{version};
+}
+
 std::uint64_t sqlite_store::upsert(const put_op& put, wall_time now) {
     auto& w = *writer_;
     statement_scope scope(w.upsert_progress);
@@ -396,62 +605,108 @@ std::uint64_t sqlite_store::upsert(const put_op& put, wall_time now) {
     return static_cast<std::uint64_t>(w.upsert_progress.column_int(0));
 }
 
-result<std::uint64_t> sqlite_store::apply(const write_op& op, wall_time now) {
+result<sqlite_store::write_value> sqlite_store::apply_append(const append_op& append,
+                                                             wall_time now) {
     auto& w = *writer_;
-    if (const auto* put = std::get_if<put_op>(&op)) return upsert(*put, now);
-    if (const auto* conditional = std::get_if<put_if_op>(&op)) {
-        // Inside the batch's transaction on the only writing connection: nothing can change the
-        // row between this check and the upsert.
-        std::optional<std::uint64_t> current;
-        {
-            statement_scope scope(w.current_version);
-            w.current_version.bind(1, conditional->put.session_id).bind(2, unix_ms(now));
-            if (w.current_version.step()) {
-                current = static_cast<std::uint64_t>(w.current_version.column_int(0));
-            }
-        }
-        if (current != conditional->expected) return store_errc::conflict;
-        return upsert(conditional->put, now);
+    auto rows = read_session(append.session_id);
+    if (rows.live_log(unix_ms(now)) && *rows.log_entries >= options_.max_log_entries) {
+        return store_errc::log_full;
     }
-    if (const auto* append = std::get_if<append_op>(&op)) {
-        std::int64_t entries = 0;
-        {
-            statement_scope scope(w.upsert_log);
-            w.upsert_log.bind(1, append->session_id)
-                .bind(2, unix_ms(now))
-                .bind(3, unix_ms(now + append->ttl));
-            w.upsert_log.step();
-            entries = w.upsert_log.column_int(0);
-        }
-        if (entries == 1) {  // a new or restarted log: drop what an expired one left behind
-            statement_scope scope(w.clear_log_entries);
-            w.clear_log_entries.bind(1, append->session_id);
-            w.clear_log_entries.step();
-        }
+    if (auto refused = admit(append.session_id, rows, now)) return refused;
+    std::int64_t entries = 0;
+    {
+        statement_scope scope(w.upsert_log);
+        w.upsert_log.bind(1, append.session_id)
+            .bind(2, unix_ms(now))
+            .bind(3, unix_ms(now + append.ttl));
+        w.upsert_log.step();
+        entries = w.upsert_log.column_int(0);
+    }
+    if (entries == 1) {  // a new or restarted log: drop what an expired one left behind
+        statement_scope scope(w.clear_log_entries);
+        w.clear_log_entries.bind(1, append.session_id);
+        w.clear_log_entries.step();
+    }
+    {
         statement_scope scope(w.insert_log_entry);
-        w.insert_log_entry.bind(1, append->session_id).bind(2, entries).bind(3, append->json);
+        w.insert_log_entry.bind(1, append.session_id).bind(2, entries).bind(3, append.json);
         w.insert_log_entry.step();
-        return static_cast<std::uint64_t>(entries);
     }
-    return purge_expired(now);
+    if (!rows.log_entries && !rows.version) ++pending_.sessions;
+    return write_value{static_cast<std::uint64_t>(entries)};
 }
 
-// Deletes expired rows, a bounded number per call; returns how many progress rows went.
-std::uint64_t sqlite_store::purge_expired(wall_time now) {
+result<sqlite_store::write_value> sqlite_store::apply_remove(const remove_op& remove,
+                                                             wall_time now) {
     auto& w = *writer_;
-    const auto run = [&](sqlite_statement& s) {
+    const auto rows = read_session(remove.session_id);
+    const auto now_ms = unix_ms(now);
+    const bool existed = rows.live_progress(now_ms) || rows.live_log(now_ms);
+    for (auto* s : {&w.delete_progress, &w.clear_log_entries, &w.delete_log, &w.delete_write_key}) {
+        statement_scope scope(*s);
+        s->bind(1, remove.session_id);
+        s->step();
+    }
+    if (rows.version) --pending_.progress_rows;
+    if (rows.version || rows.log_entries) --pending_.sessions;
+    return write_value{existed};
+}
+
+result<sqlite_store::write_value> sqlite_store::apply_claim(const claim_op& claim, wall_time now) {
+    auto& s = writer_->claim_write_key;
+    statement_scope scope(s);
+    s.bind(1, claim.session_id)
+        .bind(2, claim.digest)
+        .bind(3, unix_ms(now))
+        .bind(4, unix_ms(now + claim.ttl));
+    s.step();
+    return write_value{std::string(s.column_text(0))};
+}
+
+// The stored rows less those expired and not purged yet: a walk of the expiry index over just
+// those, which the purge keeps few.
+result<sqlite_store::write_value> sqlite_store::apply_count(wall_time now) {
+    auto& s = writer_->count_expired_progress;
+    statement_scope scope(s);
+    s.bind(1, unix_ms(now));
+    s.step();
+    return write_value{static_cast<std::uint64_t>(pending_.progress_rows - s.column_int(0))};
+}
+
+// Deletes expired rows, a bounded number per table, and keeps the counters. Returns whether a
+// table gave up that many (so more may be left).
+bool sqlite_store::purge_expired(wall_time now) {
+    auto& w = *writer_;
+    const auto now_ms = unix_ms(now);
+    const std::int64_t step_rows = purge_step_rows;
+    const auto exists = [](sqlite_statement& s, std::string_view session_id) {
         statement_scope scope(s);
-        s.bind(1, unix_ms(now)).bind(2, std::int64_t{purge_step_rows});
-        s.step();
-        return sqlite3_changes64(w.db.get());
+        s.bind(1, session_id);
+        return s.step();
     };
-    const auto removed = run(w.purge_progress);
-    run(w.purge_log_entries);
-    run(w.purge_logs);
+    // Runs `purge` and calls `deleted(session_id)` for each row it names; returns their number.
+    const auto run = [&](sqlite_statement& purge, const auto& deleted) {
+        statement_scope scope(purge);
+        purge.bind(1, now_ms).bind(2, step_rows);
+        std::int64_t rows = 0;
+        for (; purge.step(); ++rows) deleted(purge.column_text(0));
+        return rows;
+    };
+    const auto progress_rows = run(w.purge_progress, [&](std::string_view id) {
+        --pending_.progress_rows;
+        if (!exists(w.has_log_row, id)) --pending_.sessions;
+    });
+    run(w.purge_log_entries, [](std::string_view) {});
+    const auto log_rows = run(w.purge_logs, [&](std::string_view id) {
+        if (!exists(w.has_progress_row, id)) --pending_.sessions;
+    });
+    run(w.purge_write_keys, [](std::string_view) {});
+    const bool full = progress_rows == step_rows || log_rows == step_rows ||
+                      sqlite3_changes64(w.db.get()) == step_rows;
     statement_scope scope(w.incremental_vacuum);
     while (w.incremental_vacuum.step()) {
     }
-    return static_cast<std::uint64_t>(removed);
+    return full;
 }
 
 }  // namespace progressd::store

@@ -27,17 +27,4 @@ boost::asio::awaitable<result<std::vector<store::watch_state>>> store::snapshot(
     co_return states;
 }
 
-// TEMP-DEFAULT: until every backend implements the admin operations.
-boost::asio::awaitable<result<store::session_page>> store::list(std::string, std::size_t) {
-    co_return store_errc::unsupported;
-}
-boost::asio::awaitable<result<bool>> store::remove(std::string) {
-    co_return store_errc::unsupported;
-}
-boost::asio::awaitable<result<std::uint64_t>> store::count() { co_return store_errc::unsupported; }
-boost::asio::awaitable<result<std::string>> store::claim_write_key(std::string, std::string,
-                                                                   std::chrono::seconds) {
-    co_return store_errc::unsupported;
-}
-
 }  // namespace progressd::store

@@ -81,7 +81,9 @@ public:
     struct listed_session {
         std::string session_id;
         stored_progress progress;
-        std::chrono::seconds expires_in{0};  ///< until the progress expires
+        /// Until the progress expires, rounded up; -1 s when it never does (a Redis key that
+        /// another program wrote without EX).
+        std::chrono::seconds expires_in{0};
     };
     struct session_page {
         std::vector<listed_session> sessions;
@@ -92,24 +94,23 @@ public:
     /// the whole walk exactly once; sessions written meanwhile may or may not appear. A page may
     /// hold fewer than `limit` sessions even when more follow (Redis SCAN does that).
     virtual boost::asio::awaitable<result<session_page>> list(std::string cursor,
-                                                              std::size_t limit);  // TEMP-DEFAULT
+                                                              std::size_t limit) = 0;
 
     /// Deletes everything of `session_id`: progress, log, version and write key. Returns whether
     /// it had a live progress or log. Deleting an absent session succeeds with false.
-    virtual boost::asio::awaitable<result<bool>> remove(std::string session_id);  // TEMP-DEFAULT
+    virtual boost::asio::awaitable<result<bool>> remove(std::string session_id) = 0;
 
     /// The number of sessions with a live progress; store_errc::unsupported where that would
     /// take a scan of the whole database (Redis, REST).
-    virtual boost::asio::awaitable<result<std::uint64_t>> count();  // TEMP-DEFAULT
+    virtual boost::asio::awaitable<result<std::uint64_t>> count() = 0;
 
     /// Per-session write keys (--session-keys). Records `key_digest` as the key of `session_id`
     /// unless it already has one, and returns the digest the session has now: `key_digest` when
     /// this call claimed the session, the earlier one otherwise. Atomic: of concurrent first
     /// claims exactly one wins. The key's expiry is set to now + `ttl` either way, so it lives as
     /// long as the session's data written with it.
-    virtual boost::asio::awaitable<result<std::string>> claim_write_key(std::string session_id,
-                                                                        std::string key_digest,
-                                                                        std::chrono::seconds ttl);  // TEMP-DEFAULT
+    virtual boost::asio::awaitable<result<std::string>> claim_write_key(
+        std::string session_id, std::string key_digest, std::chrono::seconds ttl) = 0;
 
     /// Succeeds when the backend can serve requests (used by /readyz).
     virtual boost::asio::awaitable<result<void>> ping() = 0;

@@ -36,10 +36,14 @@ std::unique_ptr<store> open_store(const store_spec& spec, const open_options& op
                                   const clock& clock) {
     switch (spec.backend) {
         case store_spec::kind::memory:
-            return std::make_unique<memory_store>(clock);
-        case store_spec::kind::sqlite:
-            return std::make_unique<sqlite_store>(sqlite_options{spec.location, options.fsync},
-                                                  clock);
+            return std::make_unique<memory_store>(
+                clock, memory_options{options.max_log_entries, options.max_sessions});
+        case store_spec::kind::sqlite: {
+            sqlite_options sqlite{spec.location, options.fsync};
+            sqlite.max_log_entries = options.max_log_entries;
+            sqlite.max_sessions = options.max_sessions;
+            return std::make_unique<sqlite_store>(std::move(sqlite), clock);
+        }
         case store_spec::kind::redis:
             return make_redis_store(spec.location, options, clock);
         case store_spec::kind::kv_rest:

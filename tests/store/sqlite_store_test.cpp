@@ -1,4 +1,5 @@
-// What only the SQLite store promises: data survives a reopen, expired rows leave the file, and
+// What only the SQLite store promises: data survives a reopen, expired rows leave the file, a
+// database of the previous schema opens, listing and counting stay cheap with many sessions, and
 // an unusable path fails at startup with the path in the message.
 #include "store/sqlite_store.hpp"
 #include "store/sqlite_handle.hpp"
@@ -6,8 +7,14 @@
 #include "support/server_process.hpp"
 
 #include <gtest/gtest.h>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 
 #include <sys/stat.h>
+
+#include <chrono>
+#include <iostream>
+#include <thread>
 
 namespace progressd::store {
 namespace {
@@ -59,6 +66,131 @@ TEST(sqlite_store_test, purge_removes_expired_rows_from_the_file_and_keeps_live_
     EXPECT_EQ(count_rows(path, "error_log"), 0);
     EXPECT_EQ(count_rows(path, "error_log_entry"), 0);
     EXPECT_TRUE(run_sync(ioc, store.get("live")).has_value());
+}
+
+TEST(sqlite_store_test, a_purge_backlog_is_worked_off_in_steps_without_waiting) {
+    testing::temp_dir dir;
+    const std::string path = dir.path() + "/p.db";
+    manual_clock clock;
+    boost::asio::io_context ioc;
+    sqlite_store store({path, false, std::chrono::seconds(10)}, clock);
+    constexpr int expired = 2500;  // more than two purge steps
+    for (int i = 0; i < expired; ++i) {
+        boost::asio::co_spawn(ioc, store.put("old" + std::to_string(i), "{}", 10s),
+                              boost::asio::detached);
+    }
+    ioc.run();
+    clock.advance(11s);
+    ASSERT_TRUE(run_sync(ioc, store.put("live", "{}", 100s)));  // wakes the writer
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+    while (count_rows(path, "progress") > 1 && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    EXPECT_EQ(count_rows(path, "progress"), 1);
+}
+
+// The schema of the previous version (user_version 1), which had no write_keys table.
+constexpr const char* version_1_schema = R"sql(
+CREATE TABLE progress (session_id TEXT PRIMARY KEY, data TEXT NOT NULL, version INTEGER NOT NULL,
+                       updated_at INTEGER NOT NULL, expires_at INTEGER NOT NULL);
+CREATE INDEX progress_by_expiry ON progress (expires_at);
+CREATE TABLE error_log (session_id TEXT PRIMARY KEY, entries INTEGER NOT NULL,
+                        expires_at INTEGER NOT NULL) WITHOUT ROWID;
+CREATE INDEX error_log_by_expiry ON error_log (expires_at);
+CREATE TABLE error_log_entry (session_id TEXT NOT NULL, seq INTEGER NOT NULL,
+                              entry TEXT NOT NULL, PRIMARY KEY (session_id, seq)) WITHOUT ROWID;
+PRAGMA user_version = 1;
+)sql";
+
+TEST(sqlite_store_test, a_database_of_the_previous_version_opens_with_its_sessions_counted) {
+    testing::temp_dir dir;
+    const std::string path = dir.path() + "/p.db";
+    manual_clock clock;
+    const auto ms = [&](std::chrono::seconds from_now) {
+        return std::to_string(to_unix_ms(clock.now() + from_now));
+    };
+    {
+        sqlite_connection db(path, true);
+        db.execute(version_1_schema);
+        db.execute("INSERT INTO progress VALUES ('a', '{\"a\":1}', 4, 0, " + ms(60s) + ")");
+        db.execute("INSERT INTO progress VALUES ('gone', '{}', 1, 0, " + ms(-1s) + ")");
+        db.execute("INSERT INTO error_log VALUES ('b', 1, " + ms(60s) + ")");
+        db.execute("INSERT INTO error_log_entry VALUES ('b', 1, '\"e\"')");
+    }
+    boost::asio::io_context ioc;
+    sqlite_options options{path};
+    options.max_sessions = 3;  // "a", "b" and the expired "gone" are stored, two of them live
+    sqlite_store store(options, clock);
+
+    EXPECT_EQ(count_rows(path, "write_keys"), 0);
+    sqlite_connection check(path, false);
+    sqlite_statement user_version(check.get(), "PRAGMA user_version");
+    ASSERT_TRUE(user_version.step());
+    EXPECT_EQ(user_version.column_int(0), 2);
+
+    EXPECT_EQ(run_sync(ioc, store.get("a"))->version, 4u);
+    EXPECT_EQ(run_sync(ioc, store.count()), result<std::uint64_t>(1));
+    EXPECT_EQ(run_sync(ioc, store.claim_write_key("a", "k1", 60s)), result<std::string>("k1"));
+    EXPECT_EQ(run_sync(ioc, store.claim_write_key("a", "k2", 60s)), result<std::string>("k1"));
+    EXPECT_TRUE(run_sync(ioc, store.put("c", "{}", 60s)));  // the third live session
+    EXPECT_EQ(run_sync(ioc, store.put("d", "{}", 60s)).error(), store_errc::storage_full);
+    EXPECT_EQ(run_sync(ioc, store.count()), result<std::uint64_t>(2));
+}
+
+// Fills a database with `sessions` live sessions in one transaction, as a busy server leaves it.
+void fill_sessions(const std::string& path, int sessions, std::int64_t expires_at_ms) {
+    sqlite_connection db(path, false);
+    db.execute("BEGIN");
+    sqlite_statement insert(db.get(), "INSERT INTO progress VALUES (?1, ?2, 1, 0, ?3)");
+    const std::string json = R"({"status":"running","message":")" + std::string(400, 'm') + "\"}";
+    for (int i = 0; i < sessions; ++i) {
+        const std::string id = "session-" + std::to_string(1000000 + i);
+        statement_scope scope(insert);
+        insert.bind(1, id).bind(2, json).bind(3, expires_at_ms);
+        insert.step();
+    }
+    db.execute("COMMIT");
+}
+
+TEST(sqlite_store_test, listing_and_counting_stay_cheap_with_100k_sessions) {
+    testing::temp_dir dir;
+    const std::string path = dir.path() + "/p.db";
+    manual_clock clock;
+    constexpr int sessions = 100000;
+    { sqlite_store create({path}, clock); }
+    fill_sessions(path, sessions, to_unix_ms(clock.now() + 1h));
+    boost::asio::io_context ioc;
+    sqlite_store store({path}, clock);
+    using steady = std::chrono::steady_clock;
+
+    auto start = steady::now();
+    std::string cursor;
+    int pages = 0;
+    int listed = 0;
+    do {
+        auto page = run_sync(ioc, store.list(cursor, 100));
+        ASSERT_TRUE(page.has_value());
+        listed += static_cast<int>(page->sessions.size());
+        cursor = page->next_cursor;
+        ++pages;
+    } while (!cursor.empty() && pages <= sessions);
+    const auto per_page = (steady::now() - start) / pages;
+    EXPECT_EQ(listed, sessions);
+
+    constexpr int counts = 100;
+    start = steady::now();
+    for (int i = 0; i < counts; ++i) {
+        ASSERT_EQ(run_sync(ioc, store.count()), result<std::uint64_t>(sessions));
+    }
+    const auto per_count = (steady::now() - start) / counts;
+    std::cout << "100k sessions: list page of 100 "
+              << std::chrono::duration_cast<std::chrono::microseconds>(per_page).count()
+              << " us, count() "
+              << std::chrono::duration_cast<std::chrono::microseconds>(per_count).count()
+              << " us\n";
+    // Generous bounds that only a full scan or a sort per call would break.
+    EXPECT_LT(per_page, std::chrono::milliseconds(5));
+    EXPECT_LT(per_count, std::chrono::milliseconds(2));
 }
 
 TEST(sqlite_store_test, an_unwritable_directory_fails_at_startup_naming_the_path) {
