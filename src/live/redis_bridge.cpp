@@ -51,6 +51,8 @@ bool redis_bridge::deliver(hub& h, std::string_view message) {
         h.publish_progress(session_id, {*number, std::move(json)});
     } else if (head[0] == "log") {
         h.publish_log(session_id, {*number, std::move(json)});
+    } else if (head[0] == "deleted") {
+        h.publish_deleted(session_id);  // "deleted\n<id>\n0\n": nothing follows the 0
     } else {
         return false;
     }

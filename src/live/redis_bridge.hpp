@@ -33,7 +33,8 @@ public:
     /// Ends the subscription and joins the thread.
     void stop();
 
-    /// Parses one channel message and publishes it to `h`; false when it is not one of ours.
+    /// Parses one channel message (progress, log or deleted; see store/redis_layout.hpp) and
+    /// publishes it to `h`; false when it is not one of ours.
     static bool deliver(hub& h, std::string_view message);
 
 private:
