@@ -1,5 +1,7 @@
 #include "api/progress_api.hpp"
 
+#include "api/write_keys.hpp"
+
 #include "model/json_text.hpp"
 #include "model/merge_patch.hpp"
 #include "model/serialize.hpp"
@@ -31,20 +33,59 @@ std::variant<boost::json::value, model::json_syntax_error> parse_body(const http
     return model::parse_json(req.body());
 }
 
-// The body of `req` as a valid T, or the 400 reply that says why it is not one.
+// `validated` as a T within the quotas, or the 400 reply that says why it is not one.
+template <class T>
+std::variant<T, http::reply> accept(model::validated<T> validated,
+                                    const model::quota_limits& quotas,
+                                    std::string_view invalid_message) {
+    if (auto* issues = std::get_if<model::issue_list>(&validated)) {
+        return http::validation_reply(invalid_message, *issues);
+    }
+    auto issues = model::check_quotas(std::get<T>(validated), quotas);
+    if (!issues.empty()) {
+        auto r = http::validation_reply(invalid_message, issues);
+        r.quota_exceeded = true;
+        return r;
+    }
+    return std::get<T>(std::move(validated));
+}
+
+// The body of `req` as a valid T within the quotas, or the 400 reply that says why it is not.
 template <class T>
 std::variant<T, http::reply> decode_body(const http::request& req,
                                          model::validated<T> (*validate)(const boost::json::value&),
+                                         const model::quota_limits& quotas,
                                          std::string_view invalid_message) {
     auto parsed = parse_body(req);
     if (auto* syntax_error = std::get_if<model::json_syntax_error>(&parsed)) {
         return http::invalid_json_reply(*syntax_error);
     }
-    auto validated = validate(std::get<boost::json::value>(parsed));
-    if (auto* issues = std::get_if<model::issue_list>(&validated)) {
-        return http::validation_reply(invalid_message, *issues);
-    }
-    return std::get<T>(std::move(validated));
+    return accept(validate(std::get<boost::json::value>(parsed)), quotas, invalid_message);
+}
+
+// Tells the writer the key it just received: as X-Write-Key and as "writeKey" in the JSON
+// object answered, whatever its status (a write that claimed a session and then failed in
+// the store must still hand the key over, or its retry would be refused).
+void hand_over_key(http::reply& r, const write_permit& permit) {
+    if (!permit.new_key) return;
+    r.headers.emplace_back("X-Write-Key", *permit.new_key);
+    if (r.body.empty() || r.body.back() != '}') return;
+    r.body.pop_back();
+    r.body += R"(,"writeKey":)";
+    model::append_json_string(r.body, *permit.new_key);
+    r.body += '}';
+}
+
+// 429: the log holds `maximum` entries already; worded as Zod words a too-long array.
+http::reply log_full_reply(std::uint64_t maximum) {
+    model::issue full;
+    full.code = model::issue::code_kind::too_big;
+    full.origin = "array";
+    full.maximum = maximum;
+    http::reply r = http::validation_reply("Error log is full", {full});
+    r.status = 429;
+    r.quota_exceeded = true;
+    return r;
 }
 
 // {"success":true,"sessionId":…} and, for a log append, "totalErrors".
@@ -69,11 +110,19 @@ http::reply web_reply(std::string_view name) {
 }  // namespace
 
 progress_api::progress_api(store::store& store, live::hub& hub, const clock& clock,
-                           api_options options)
-    : store_(store), hub_(hub), clock_(clock), options_(options) {}
+                           metrics::registry& metrics, api_options options)
+    : store_(store), hub_(hub), clock_(clock), metrics_(metrics), options_(options) {}
 
 net::awaitable<http::reply> progress_api::handle(const http::route& r, const http::request& req,
                                                  const http::peer& from) {
+    http::reply answer = co_await route_request(r, req, from);
+    if (answer.quota_exceeded) metrics_.count_rejected(metrics::rejection::quota);
+    co_return answer;
+}
+
+net::awaitable<http::reply> progress_api::route_request(const http::route& r,
+                                                        const http::request& req,
+                                                        const http::peer& from) {
     const verb method = req.method();
     if (method == verb::options) co_return http::json_reply("{}");
     switch (r.target) {
@@ -84,6 +133,7 @@ net::awaitable<http::reply> progress_api::handle(const http::route& r, const htt
         case http::endpoint::progress:
             if (method == verb::post) co_return co_await post_progress(r.session_id, req);
             if (method == verb::patch) co_return co_await patch_progress(r.session_id, req);
+            if (method == verb::delete_) co_return co_await remove_progress(r.session_id);
             co_return co_await get_progress(r.session_id);
         case http::endpoint::progress_log:
             if (method == verb::post) co_return co_await post_log(r.session_id, req);
@@ -96,6 +146,10 @@ net::awaitable<http::reply> progress_api::handle(const http::route& r, const htt
             co_return web_reply("dashboard.html");  // the page reads the id from its URL
         case http::endpoint::asset:
             co_return web_reply(r.asset_name);
+        case http::endpoint::admin_sessions:
+        case http::endpoint::admin_stats:
+        case http::endpoint::metrics:
+            break;  // served by admin_api, in front of which the gateway routes them
     }
     co_return http::error_reply(404, "Not found");
 }
@@ -111,16 +165,38 @@ net::awaitable<http::reply> progress_api::get_progress(std::string session_id) {
 
 net::awaitable<http::reply> progress_api::post_progress(std::string session_id,
                                                         const http::request& req) {
-    auto body = decode_body(req, model::validate_progress, "Invalid progress data");
+    auto body =
+        decode_body(req, model::validate_progress, options_.quotas, "Invalid progress data");
     if (auto* rejection = std::get_if<http::reply>(&body)) co_return std::move(*rejection);
     const auto& progress = std::get<model::progress>(body);
     if (progress.session_id != session_id) co_return http::error_reply(400, "Session ID mismatch");
+    auto permit = co_await permit_write(session_id, req);
+    if (auto* refusal = std::get_if<http::reply>(&permit)) co_return std::move(*refusal);
 
     auto json = std::make_shared<const std::string>(model::to_json(progress));
     auto version = co_await store_.put(session_id, *json, options_.ttl);
-    if (!version) co_return http::store_failure_reply("Failed to store progress", version.error());
-    hub_.publish_progress(session_id, {*version, std::move(json)});
-    co_return http::json_reply(success_body(session_id, std::nullopt));
+    http::reply r = version
+                        ? http::json_reply(success_body(session_id, std::nullopt))
+                        : http::store_failure_reply("Failed to store progress", version.error());
+    if (version) hub_.publish_progress(session_id, {*version, std::move(json)});
+    hand_over_key(r, std::get<write_permit>(permit));
+    co_return r;
+}
+
+net::awaitable<std::variant<write_permit, http::reply>> progress_api::permit_write(
+    const std::string& session_id, const http::request& req) {
+    if (!options_.session_keys) co_return write_permit{};
+    co_return co_await check_write_key(store_, session_id, req["X-Write-Key"], options_.ttl);
+}
+
+net::awaitable<http::reply> progress_api::remove_progress(std::string session_id) {
+    auto existed = co_await store_.remove(session_id);
+    if (!existed) co_return http::store_failure_reply("Failed to delete progress", existed.error());
+    hub_.publish_deleted(session_id);
+    std::string body = success_body(session_id, std::nullopt);
+    body.pop_back();
+    body += *existed ? R"(,"deleted":true})" : R"(,"deleted":false})";
+    co_return http::json_reply(std::move(body));
 }
 
 namespace {
@@ -147,10 +223,15 @@ net::awaitable<http::reply> progress_api::patch_progress(std::string session_id,
         co_return http::invalid_json_reply(*syntax_error);
     }
     const auto& patch = std::get<boost::json::value>(parsed);
+    auto permit = co_await permit_write(session_id, req);
+    if (auto* refusal = std::get_if<http::reply>(&permit)) co_return std::move(*refusal);
+    const auto& granted = std::get<write_permit>(permit);
     for (int attempt = 0; attempt < max_attempts; ++attempt) {
         auto current = co_await store_.get(session_id);
         if (!current && current.error() != store_errc::not_found) {
-            co_return http::store_failure_reply("Failed to store progress", current.error());
+            auto r = http::store_failure_reply("Failed to store progress", current.error());
+            hand_over_key(r, granted);
+            co_return r;
         }
         boost::json::value document;
         std::optional<std::uint64_t> expected;
@@ -163,11 +244,13 @@ net::awaitable<http::reply> progress_api::patch_progress(std::string session_id,
             document = model::default_progress(session_id, to_iso8601(clock_.now()));
         }
         model::apply_merge_patch(document, patch);
-        auto validated = model::validate_progress(document);
-        if (auto* issues = std::get_if<model::issue_list>(&validated)) {
-            co_return http::validation_reply("Invalid progress data", *issues);
+        auto accepted =
+            accept(model::validate_progress(document), options_.quotas, "Invalid progress data");
+        if (auto* rejection = std::get_if<http::reply>(&accepted)) {
+            hand_over_key(*rejection, granted);
+            co_return std::move(*rejection);
         }
-        const auto& progress = std::get<model::progress>(validated);
+        const auto& progress = std::get<model::progress>(accepted);
         if (progress.session_id != session_id) {
             co_return http::error_reply(400, "Session ID mismatch");
         }
@@ -175,16 +258,22 @@ net::awaitable<http::reply> progress_api::patch_progress(std::string session_id,
         auto version = co_await store_.put_if(session_id, *json, options_.ttl, expected);
         if (version) {
             hub_.publish_progress(session_id, {*version, json});
-            co_return http::json_reply(*json);
+            auto r = http::json_reply(*json);
+            hand_over_key(r, granted);
+            co_return r;
         }
         if (version.error() != store_errc::conflict) {
-            co_return http::store_failure_reply("Failed to store progress", version.error());
+            auto r = http::store_failure_reply("Failed to store progress", version.error());
+            hand_over_key(r, granted);
+            co_return r;
         }
         // Someone else wrote first. Wait a moment, longer each time and at random, so that
         // writers racing for one session take turns instead of colliding again.
         co_await pause_before_retry(attempt);
     }
-    co_return http::error_reply(409, "Too many concurrent updates to this session; try again");
+    auto r = http::error_reply(409, "Too many concurrent updates to this session; try again");
+    hand_over_key(r, granted);
+    co_return r;
 }
 
 net::awaitable<http::reply> progress_api::get_log(std::string session_id) {
@@ -202,14 +291,21 @@ net::awaitable<http::reply> progress_api::get_log(std::string session_id) {
 
 net::awaitable<http::reply> progress_api::post_log(std::string session_id,
                                                    const http::request& req) {
-    auto body = decode_body(req, model::validate_log_entry, "Invalid error log entry");
+    auto body =
+        decode_body(req, model::validate_log_entry, options_.quotas, "Invalid error log entry");
     if (auto* rejection = std::get_if<http::reply>(&body)) co_return std::move(*rejection);
+    auto permit = co_await permit_write(session_id, req);
+    if (auto* refusal = std::get_if<http::reply>(&permit)) co_return std::move(*refusal);
     auto entry =
         std::make_shared<const std::string>(model::to_json(std::get<model::log_entry>(body)));
     auto total = co_await store_.append_log(session_id, *entry, options_.ttl);
-    if (!total) co_return http::store_failure_reply("Failed to append to error log", total.error());
-    hub_.publish_log(session_id, {*total, std::move(entry)});
-    co_return http::json_reply(success_body(session_id, *total));
+    http::reply r = total ? http::json_reply(success_body(session_id, *total))
+                    : total.error() == store_errc::log_full
+                        ? log_full_reply(options_.max_log_entries)
+                        : http::store_failure_reply("Failed to append to error log", total.error());
+    if (total) hub_.publish_log(session_id, {*total, std::move(entry)});
+    hand_over_key(r, std::get<write_permit>(permit));
+    co_return r;
 }
 
 net::awaitable<http::reply> progress_api::events(std::string session_id, const http::request& req,

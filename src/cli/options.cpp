@@ -3,8 +3,12 @@
 #include "cli/dotenv.hpp"
 
 #include <CLI/CLI.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/ip/network_v4.hpp>
+#include <boost/asio/ip/network_v6.hpp>
 
 #include <array>
+#include <cctype>
 #include <charconv>
 #include <cstdlib>
 #include <fstream>
@@ -97,6 +101,55 @@ std::map<std::string, std::string> load_env_files(const std::string& working_dir
 
 parse_outcome failure(std::string message) { return {std::nullopt, 2, std::move(message)}; }
 
+// "a,b, c" → {"a","b","c"}; empty items are dropped.
+std::vector<std::string> split_list(std::string_view text) {
+    std::vector<std::string> items;
+    while (!text.empty()) {
+        const auto comma = text.find(',');
+        std::string_view item = text.substr(0, comma);
+        text.remove_prefix(comma == std::string_view::npos ? text.size() : comma + 1);
+        while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+        while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+        if (!item.empty()) items.emplace_back(item);
+    }
+    return items;
+}
+
+std::optional<double> to_rate(const std::string& text) {
+    double value = 0;
+    const auto* end = text.data() + text.size();
+    const auto [ptr, ec] = std::from_chars(text.data(), end, value);
+    if (ec != std::errc{} || ptr != end || !(value >= 0) || value > 1e6) return std::nullopt;
+    return value;
+}
+
+// A token travels in an Authorization header and a URL query: keep it to characters that need
+// no escaping in either, and long enough that guessing it is hopeless.
+std::optional<std::string> token_problem(const std::string& token) {
+    if (token.size() < 16) return "is shorter than 16 characters";
+    for (const char c : token) {
+        const bool plain = std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' ||
+                           c == '_' || c == '.' || c == '~';
+        if (!plain) return "may hold only letters, digits and - _ . ~";
+    }
+    return std::nullopt;
+}
+
+// "1.2.3.0/24" or a single address; IPv6 too.
+bool is_network(const std::string& text) {
+    boost::system::error_code ec;
+    if (text.find('/') == std::string::npos) {
+        boost::asio::ip::make_address(text, ec);
+        return !ec;
+    }
+    if (text.find(':') != std::string::npos) {
+        boost::asio::ip::make_network_v6(text, ec);
+    } else {
+        boost::asio::ip::make_network_v4(text, ec);
+    }
+    return !ec;
+}
+
 // Fills the URL and tokens of the REST store from KV_REST_API_*; the reason when it cannot.
 std::optional<std::string> complete_kv_rest(const resolver& sources, store::store_spec& spec) {
     const auto url = sources.get("KV_REST_API_URL");
@@ -116,6 +169,117 @@ std::optional<std::string> complete_kv_rest(const resolver& sources, store::stor
     return std::nullopt;
 }
 
+// The settings of access control, abuse limits, logging and TLS (docs/security.md).
+struct security_settings {
+    setting write_token{"--write-token", "PROGRESSD_WRITE_TOKEN", {}};
+    setting read_token{"--read-token", "PROGRESSD_READ_TOKEN", {}};
+    setting admin_token{"--admin-token", "PROGRESSD_ADMIN_TOKEN", {}};
+    setting session_keys{"--session-keys", "PROGRESSD_SESSION_KEYS", {}};
+    setting write_rate{"--write-rate", "PROGRESSD_WRITE_RATE", {}};
+    setting write_burst{"--write-burst", "PROGRESSD_WRITE_BURST", {}};
+    setting read_rate{"--read-rate", "PROGRESSD_READ_RATE", {}};
+    setting read_burst{"--read-burst", "PROGRESSD_READ_BURST", {}};
+    setting trust_proxy{"--trust-proxy", "PROGRESSD_TRUST_PROXY", {}};
+    setting cors_origin{"--cors-origin", "PROGRESSD_CORS_ORIGIN", {}};
+    setting max_log_entries{"--max-log-entries", "PROGRESSD_MAX_LOG_ENTRIES", {}};
+    setting max_tools{"--max-tools", "PROGRESSD_MAX_TOOLS", {}};
+    setting max_completed_steps{"--max-completed-steps", "PROGRESSD_MAX_COMPLETED_STEPS", {}};
+    setting max_sessions{"--max-sessions", "PROGRESSD_MAX_SESSIONS", {}};
+    setting max_connections{"--max-connections", "PROGRESSD_MAX_CONNECTIONS", {}};
+    setting log_format{"--log-format", "PROGRESSD_LOG_FORMAT", {}};
+    setting tls_cert{"--tls-cert", "PROGRESSD_TLS_CERT", {}};
+    setting tls_key{"--tls-key", "PROGRESSD_TLS_KEY", {}};
+};
+
+std::optional<std::string> resolve_security(const resolver& sources, security_settings& sec,
+                                            config& c) {
+    for (auto [s, tokens] :
+         {std::pair{&sec.write_token, &c.write_tokens}, std::pair{&sec.read_token, &c.read_tokens},
+          std::pair{&sec.admin_token, &c.admin_tokens}}) {
+        if (!sources.resolve(*s)) continue;
+        *tokens = split_list(s->value);
+        for (const auto& token : *tokens) {
+            if (auto why = token_problem(token)) {
+                return "a token from " + origin(*s, s->given) + " " + *why;
+            }
+        }
+    }
+    if (sources.resolve(sec.session_keys)) {
+        const auto& v = sec.session_keys.value;
+        if (v != "1" && v != "0" && v != "true" && v != "false") {
+            return "invalid value '" + v + "' from " +
+                   origin(sec.session_keys, sec.session_keys.given) + ": use 1 or 0";
+        }
+        c.session_keys = v == "1" || v == "true";
+    }
+    for (auto [s, target] :
+         {std::pair{&sec.write_rate, &c.write_rate}, std::pair{&sec.write_burst, &c.write_burst},
+          std::pair{&sec.read_rate, &c.read_rate}, std::pair{&sec.read_burst, &c.read_burst}}) {
+        if (!sources.resolve(*s)) continue;
+        auto v = to_rate(s->value);
+        if (!v)
+            return "invalid rate '" + s->value + "' from " + origin(*s, s->given) +
+                   ": use a number from 0 to 1000000";
+        *target = *v;
+    }
+    for (auto [rate, burst] :
+         {std::pair{c.write_rate, c.write_burst}, std::pair{c.read_rate, c.read_burst}}) {
+        if (rate > 0 && burst < 1) return "a burst must be at least 1 when its rate is set";
+    }
+    if (sources.resolve(sec.trust_proxy)) {
+        c.trusted_proxies = split_list(sec.trust_proxy.value);
+        for (const auto& network : c.trusted_proxies) {
+            if (!is_network(network)) {
+                return "invalid proxy network '" + network + "' from " +
+                       origin(sec.trust_proxy, sec.trust_proxy.given) +
+                       ": use an address or CIDR such as 10.0.0.0/8";
+            }
+        }
+    }
+    if (sources.resolve(sec.cors_origin)) {
+        c.cors_origins = split_list(sec.cors_origin.value);
+        if (c.cors_origins.empty()) {
+            return "empty " + origin(sec.cors_origin, sec.cors_origin.given) +
+                   ": give * or origins such as https://example.com";
+        }
+    }
+    const auto count_of = [&](setting& s, std::uint64_t min, std::uint64_t max,
+                              std::uint64_t& out) -> std::optional<std::string> {
+        if (!sources.resolve(s)) return std::nullopt;
+        auto v = to_integer<std::uint64_t>(s.value, min, max);
+        if (!v)
+            return "invalid limit '" + s.value + "' from " + origin(s, s.given) +
+                   ": use a number from " + std::to_string(min) + " to " + std::to_string(max);
+        out = *v;
+        return std::nullopt;
+    };
+    std::uint64_t max_tools = c.max_tools;
+    std::uint64_t max_steps = c.max_completed_steps;
+    std::uint64_t max_connections = c.max_connections;
+    for (auto problem : {count_of(sec.max_log_entries, 1, 1000000, c.max_log_entries),
+                         count_of(sec.max_tools, 1, 100000, max_tools),
+                         count_of(sec.max_completed_steps, 1, 100000, max_steps),
+                         count_of(sec.max_sessions, 1, 1000000000, c.max_sessions),
+                         count_of(sec.max_connections, 1, 10000000, max_connections)}) {
+        if (problem) return problem;
+    }
+    c.max_tools = max_tools;
+    c.max_completed_steps = max_steps;
+    c.max_connections = max_connections;
+    if (sources.resolve(sec.log_format)) {
+        if (sec.log_format.value != "text" && sec.log_format.value != "json") {
+            return "invalid log format '" + sec.log_format.value + "' from " +
+                   origin(sec.log_format, sec.log_format.given) + ": use text or json";
+        }
+        c.json_log = sec.log_format.value == "json";
+    }
+    if (sources.resolve(sec.tls_cert)) c.tls_cert = sec.tls_cert.value;
+    if (sources.resolve(sec.tls_key)) c.tls_key = sec.tls_key.value;
+    if (c.tls_cert.empty() != c.tls_key.empty()) {
+        return "--tls-cert and --tls-key go together: give both or neither";
+    }
+    return std::nullopt;
+}
 }  // namespace
 
 env_lookup process_environment() {
@@ -140,6 +304,7 @@ parse_outcome parse_options(const std::vector<std::string>& args, const env_look
     setting max_watchers{"--max-watchers", "PROGRESSD_MAX_WATCHERS", {}};
     setting heartbeat{"--heartbeat", "PROGRESSD_HEARTBEAT", {}};
     setting max_watchers_per_ip{"--max-watchers-per-ip", "PROGRESSD_MAX_WATCHERS_PER_IP", {}};
+    security_settings sec;
     std::optional<std::string> env_file;
 
     CLI::App app{"progressd: a live progress tracker for setup scripts", "progressd"};
@@ -163,6 +328,31 @@ parse_outcome parse_options(const std::vector<std::string>& args, const env_look
     add(max_watchers, "live event streams this instance serves at once [10000]");
     add(max_watchers_per_ip, "live event streams one client IP may hold [50]");
     add(heartbeat, "milliseconds between keep-alive comments on idle event streams [15000]");
+    add(sec.write_token,
+        "Bearer token(s), comma-separated, that POST, PATCH and DELETE need [none: open]");
+    add(sec.read_token, "token(s) that GET and event streams need, also as ?token= [none: open]");
+    add(sec.admin_token, "token(s) for the admin API and /metrics [none: admin API off]");
+    app.add_option(sec.session_keys.flag, sec.session_keys.value,
+                   "1 to give each session a write key on its first write, which later writes "
+                   "must present as X-Write-Key (env PROGRESSD_SESSION_KEYS)")
+        ->expected(0, 1)
+        ->default_str("1");
+    add(sec.write_rate, "writes per second per client IP, 0 for no limit [20]");
+    add(sec.write_burst, "writes at once per client IP [60]");
+    add(sec.read_rate, "reads per second per client IP, 0 for no limit [50]");
+    add(sec.read_burst, "reads at once per client IP [100]");
+    add(sec.trust_proxy,
+        "proxy addresses or CIDRs, comma-separated, whose X-Forwarded-For and Forwarded "
+        "headers name the client [none]");
+    add(sec.cors_origin, "origins, comma-separated, allowed to call the API from a browser [*]");
+    add(sec.max_log_entries, "error log entries per session [1000]");
+    add(sec.max_tools, "tools per progress [200]");
+    add(sec.max_completed_steps, "completed steps per progress [1000]");
+    add(sec.max_sessions, "sessions the embedded store holds [1000000]");
+    add(sec.max_connections, "open connections; more are answered 503 and closed [25000]");
+    add(sec.log_format, "access log as text or json (JSON lines) [text]");
+    add(sec.tls_cert, "PEM certificate chain: serve HTTPS (reloaded on SIGHUP) [none]");
+    add(sec.tls_key, "PEM private key of --tls-cert [none]");
     app.add_option("--env-file", env_file, "read this file instead of .env and .env.local");
 
     std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 takes them reversed
@@ -175,11 +365,41 @@ parse_outcome parse_options(const std::vector<std::string>& args, const env_look
     } catch (const CLI::ParseError& e) {
         return failure(std::string(e.what()) + " (see progressd --help)");
     }
-    for (setting* s :
-         {&host, &port, &store, &ttl, &threads, &max_body, &log_level, &durability,
-          &connect_timeout, &command_timeout, &max_watchers, &max_watchers_per_ip, &heartbeat}) {
+    for (setting* s : {&host,
+                       &port,
+                       &store,
+                       &ttl,
+                       &threads,
+                       &max_body,
+                       &log_level,
+                       &durability,
+                       &connect_timeout,
+                       &command_timeout,
+                       &max_watchers,
+                       &max_watchers_per_ip,
+                       &heartbeat,
+                       &sec.write_token,
+                       &sec.read_token,
+                       &sec.admin_token,
+                       &sec.session_keys,
+                       &sec.write_rate,
+                       &sec.write_burst,
+                       &sec.read_rate,
+                       &sec.read_burst,
+                       &sec.trust_proxy,
+                       &sec.cors_origin,
+                       &sec.max_log_entries,
+                       &sec.max_tools,
+                       &sec.max_completed_steps,
+                       &sec.max_sessions,
+                       &sec.max_connections,
+                       &sec.log_format,
+                       &sec.tls_cert,
+                       &sec.tls_key}) {
         s->given = app.count(s->flag) > 0;
     }
+    // A bare --session-keys means on.
+    if (sec.session_keys.given && sec.session_keys.value.empty()) sec.session_keys.value = "1";
 
     std::string problem;
     const resolver sources(environment, load_env_files(working_dir, env_file, &problem));
@@ -284,6 +504,7 @@ parse_outcome parse_options(const std::vector<std::string>& args, const env_look
                            origin(*limit, limit->given) + ": use a number from 1 to 1000000");
         (limit == &max_watchers ? c.max_watchers : c.max_watchers_per_client) = *v;
     }
+    if (auto why = resolve_security(sources, sec, c)) return failure(*why);
     return {c, 0, {}};
 }
 

@@ -29,6 +29,29 @@ struct config {
     std::size_t max_watchers = 10000;
     std::size_t max_watchers_per_client = 50;
     std::chrono::milliseconds heartbeat{15000};
+
+    // Access control (docs/security.md). Empty lists leave that kind of access open.
+    std::vector<std::string> write_tokens;  ///< POST, PATCH, DELETE need one (or an admin token)
+    std::vector<std::string> read_tokens;   ///< GET and event streams need one (or a write token)
+    std::vector<std::string> admin_tokens;  ///< the admin API and /metrics need one
+    bool session_keys = false;              ///< per-session write keys
+
+    // Abuse limits: token buckets per client IP; a rate of 0 turns that limit off.
+    double write_rate = 20;   ///< writes per second
+    double write_burst = 60;  ///< writes at once after a quiet spell
+    double read_rate = 50;
+    double read_burst = 100;
+    std::vector<std::string> trusted_proxies;  ///< CIDRs whose X-Forwarded-For is believed
+    std::vector<std::string> cors_origins{"*"};
+    std::uint64_t max_log_entries = 1000;
+    std::size_t max_tools = 200;
+    std::size_t max_completed_steps = 1000;
+    std::uint64_t max_sessions = 1000000;  ///< embedded stores
+    std::size_t max_connections = 25000;
+
+    bool json_log = false;  ///< access log as JSON lines
+    std::string tls_cert;   ///< PEM files; both set → the listener speaks HTTPS only
+    std::string tls_key;
 };
 
 /// What parse_options decided: run with `config`, or exit at once with `exit_code` after

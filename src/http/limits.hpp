@@ -18,6 +18,8 @@ struct limits {
     std::chrono::milliseconds write_timeout{std::chrono::seconds(30)};
     /// In-flight requests may finish for this long after SIGTERM before the process exits.
     std::chrono::milliseconds shutdown_grace{std::chrono::milliseconds(4500)};
+    /// Open connections at most; one more is answered 503 and closed at once.
+    std::size_t max_connections = 25000;
 };
 
 }  // namespace progressd::http

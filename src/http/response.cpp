@@ -50,12 +50,15 @@ reply invalid_session_id_reply(std::string_view problem) {
 
 reply store_failure_reply(std::string_view action, boost::system::error_code ec) {
     const bool full = ec == store_errc::storage_full;
+    const bool quota = ec == store_errc::log_full;
     std::string body = R"({"error":)";
     model::append_json_string(body, action);
     body += R"(,"cause":)";
     model::append_json_string(body, ec.message());
     body += '}';
-    return reply{full ? 507u : 503u, std::move(body)};
+    reply r{full ? 507u : quota ? 429u : 503u, std::move(body)};
+    r.quota_exceeded = full || quota;
+    return r;
 }
 
 namespace {
@@ -93,6 +96,34 @@ void make_conditional(reply& r, std::string_view if_none_match) {
         r.status = 304;
         r.body.clear();
     }
+}
+
+namespace {
+
+std::string error_with_details(std::string_view error, std::string_view message) {
+    std::string body = R"({"error":)";
+    model::append_json_string(body, error);
+    body += R"(,"details":[{"message":)";
+    model::append_json_string(body, message);
+    body += "}]";
+    return body;
+}
+
+}  // namespace
+
+reply auth_failure_reply(unsigned status, std::string_view message) {
+    reply r{status,
+            error_with_details(status == 401 ? "Unauthorized" : "Forbidden", message) + '}'};
+    if (status == 401) r.headers.emplace_back("WWW-Authenticate", R"(Bearer realm="progressd")");
+    return r;
+}
+
+reply rate_limited_reply(std::string_view message, unsigned retry_after_seconds) {
+    const std::string seconds = std::to_string(retry_after_seconds);
+    reply r{429,
+            error_with_details("Too many requests", message) + R"(,"retryAfter":)" + seconds + '}'};
+    r.headers.emplace_back("Retry-After", seconds);
+    return r;
 }
 
 reply method_not_allowed_reply(std::string_view allow) {

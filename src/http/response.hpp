@@ -14,6 +14,8 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace progressd::http {
 
@@ -28,7 +30,10 @@ struct reply {
     std::string_view content_type = "application/json";
     std::string_view allow;  ///< the Allow header of a 405, empty otherwise
     std::string etag;        ///< the ETag header, set by make_conditional
+    /// Further headers for this answer, e.g. Retry-After; names point to static storage.
+    std::vector<std::pair<std::string_view, std::string>> headers;
     bool close_connection = false;
+    bool quota_exceeded = false;  ///< refused by a quota (counted in the metrics)
     /// Set for an event stream: the session sends a text/event-stream header instead of `body`,
     /// runs this until it returns, and then closes the connection.
     std::function<boost::asio::awaitable<void>(live::event_sink&)> stream;
@@ -56,6 +61,14 @@ reply invalid_session_id_reply(std::string_view problem);
 /// A store failure while doing `action` (the original's message, e.g. "Failed to store
 /// progress"): 507 when storage is full, 503 otherwise, with the cause in words.
 reply store_failure_reply(std::string_view action, boost::system::error_code ec);
+/// (A 507 or 429 of a full store or log also sets quota_exceeded.)
+
+/// 401 {"error":"Unauthorized",…} (with WWW-Authenticate) or 403 {"error":"Forbidden",…}, with
+/// `message` saying which credential is missing or wrong, as {"details":[{"message":…}]}.
+reply auth_failure_reply(unsigned status, std::string_view message);
+
+/// 429 {"error":"Too many requests","details":[{"message":…}],"retryAfter":s} with Retry-After.
+reply rate_limited_reply(std::string_view message, unsigned retry_after_seconds);
 
 /// 405 with the Allow header.
 reply method_not_allowed_reply(std::string_view allow);

@@ -33,6 +33,12 @@ std::variant<route, reply> match_route(std::string_view target) {
 
     if (count == 1 && segments[0] == "healthz") return route{endpoint::healthz, {}};
     if (count == 1 && segments[0] == "readyz") return route{endpoint::readyz, {}};
+    if (count == 1 && segments[0] == "metrics") return route{endpoint::metrics, {}};
+    if (count == 3 && segments[0] == "api" && segments[1] == "admin") {
+        if (segments[2] == "sessions") return route{endpoint::admin_sessions, {}};
+        if (segments[2] == "stats") return route{endpoint::admin_stats, {}};
+        return error_reply(404, "Not found");
+    }
     if (count == 0) return route{endpoint::start_page, {}};
     if (count == 2 && segments[0] == "assets") {
         return route{endpoint::asset, {}, std::move(segments[1])};
@@ -63,7 +69,7 @@ bool is_allowed(endpoint e, verb method) {
     switch (e) {
         case endpoint::progress:
             return method == verb::get || method == verb::head || method == verb::post ||
-                   method == verb::patch || method == verb::options;
+                   method == verb::patch || method == verb::delete_ || method == verb::options;
         case endpoint::progress_log:
             return method == verb::get || method == verb::head || method == verb::post ||
                    method == verb::options;
@@ -74,7 +80,11 @@ bool is_allowed(endpoint e, verb method) {
         case endpoint::start_page:
         case endpoint::live_page:
         case endpoint::asset:
+        case endpoint::metrics:
             return method == verb::get || method == verb::head;
+        case endpoint::admin_sessions:
+        case endpoint::admin_stats:
+            return method == verb::get || method == verb::head || method == verb::options;
     }
     return false;
 }
@@ -82,7 +92,7 @@ bool is_allowed(endpoint e, verb method) {
 std::string_view allowed_methods(endpoint e) {
     switch (e) {
         case endpoint::progress:
-            return "GET, HEAD, POST, PATCH, OPTIONS";
+            return "GET, HEAD, POST, PATCH, DELETE, OPTIONS";
         case endpoint::progress_log:
             return "GET, HEAD, POST, OPTIONS";
         case endpoint::progress_events:
@@ -92,9 +102,51 @@ std::string_view allowed_methods(endpoint e) {
         case endpoint::start_page:
         case endpoint::live_page:
         case endpoint::asset:
+        case endpoint::metrics:
             return "GET, HEAD";
+        case endpoint::admin_sessions:
+        case endpoint::admin_stats:
+            return "GET, HEAD, OPTIONS";
     }
     return "";
+}
+
+std::string_view endpoint_name(endpoint e) {
+    switch (e) {
+        case endpoint::progress:
+            return "progress";
+        case endpoint::progress_log:
+            return "progress_log";
+        case endpoint::progress_events:
+            return "progress_events";
+        case endpoint::healthz:
+            return "healthz";
+        case endpoint::readyz:
+            return "readyz";
+        case endpoint::start_page:
+            return "start_page";
+        case endpoint::live_page:
+            return "live_page";
+        case endpoint::asset:
+            return "asset";
+        case endpoint::admin_sessions:
+            return "admin_sessions";
+        case endpoint::admin_stats:
+            return "admin_stats";
+        case endpoint::metrics:
+            return "metrics";
+    }
+    return "unmatched";
+}
+
+std::string query_parameter(std::string_view target, std::string_view name) {
+    auto parsed = urls::parse_origin_form(target);
+    if (!parsed) parsed = urls::parse_absolute_uri(target);
+    if (!parsed) return {};
+    for (const auto param : parsed->params()) {
+        if (param.key == name && param.has_value) return param.value;
+    }
+    return {};
 }
 
 }  // namespace progressd::http

@@ -8,6 +8,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 
 #include <csignal>
 #include <thread>
@@ -31,10 +32,12 @@ tcp::endpoint resolve_listen_endpoint(const listen_options& options) {
 }
 }  // namespace
 
-server::server(const listen_options& options, const limits& limits, request_handler& handler)
+server::server(const listen_options& options, const limits& limits, request_handler& handler,
+               const session_policy& policy)
     : threads_(options.threads == 0 ? 1 : options.threads),
       limits_(limits),
       handler_(handler),
+      policy_(policy),
       tls_(options.tls),
       ioc_(static_cast<int>(threads_)),
       strand_(net::make_strand(ioc_)),
@@ -104,16 +107,62 @@ net::awaitable<void> server::accept_loop() {
     }
 }
 
+std::size_t server::connection_count() {
+    const std::lock_guard lock(connections_mutex_);
+    return connections_.size();
+}
+
+namespace {
+
+// The whole answer to a connection over --max-connections, written before the request is read.
+constexpr std::string_view too_many_connections =
+    "HTTP/1.1 503 Service Unavailable\r\n"
+    "Content-Type: application/json\r\n"
+    "Content-Length: 32\r\n"
+    "Retry-After: 1\r\n"
+    "Connection: close\r\n"
+    "\r\n"
+    R"({"error":"Too many connections"})";
+
+// Refuses a connection cleanly: a plain one gets the 503 (a TLS one cannot be answered before
+// its handshake, which is the work a refusal avoids, so it is just closed).
+net::awaitable<void> refuse(tcp::socket socket, bool tls) {
+    boost::system::error_code ignored;
+    if (!tls) {
+        net::steady_timer deadline(socket.get_executor(), std::chrono::seconds(1));
+        deadline.async_wait([&socket](const boost::system::error_code& ec) {
+            boost::system::error_code already_closed;
+            if (!ec) socket.close(already_closed);
+        });
+        co_await net::async_write(socket, net::buffer(too_many_connections), use_tuple);
+        deadline.cancel();
+        socket.shutdown(tcp::socket::shutdown_send, ignored);
+    }
+    socket.close(ignored);
+}
+
+}  // namespace
+
 void server::start_session(tcp::socket socket) {
     boost::system::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
+    {
+        const std::lock_guard lock(connections_mutex_);
+        if (connections_.size() >= limits_.max_connections) {
+            if (policy_.metrics) policy_.metrics->count_rejected(metrics::rejection::connections);
+            auto executor = socket.get_executor();
+            net::co_spawn(executor, refuse(std::move(socket), tls_ != nullptr), net::detached);
+            return;
+        }
+    }
     auto conn = make_connection(std::move(socket), tls_);
     {
         const std::lock_guard lock(connections_mutex_);
         connections_.emplace(conn.get(), conn);
     }
     const connection* key = conn.get();
-    net::co_spawn(conn->get_executor(), conn->run(session_context{handler_, limits_, stopping_}),
+    net::co_spawn(conn->get_executor(),
+                  conn->run(session_context{handler_, limits_, stopping_, policy_}),
                   [this, key](const std::exception_ptr& e) {
                       if (e) {
                           try {

@@ -41,7 +41,11 @@ struct listen_options {
 class server {
 public:
     /// Binds and listens. Throws std::runtime_error ("cannot listen on H:P: reason").
-    server(const listen_options& options, const limits& limits, request_handler& handler);
+    server(const listen_options& options, const limits& limits, request_handler& handler,
+           const session_policy& policy);
+
+    /// Connections open now (for the metrics). Thread-safe.
+    std::size_t connection_count();
 
     boost::asio::ip::tcp::endpoint local_endpoint() const { return acceptor_.local_endpoint(); }
 
@@ -73,6 +77,7 @@ private:
     unsigned threads_;
     const limits& limits_;
     request_handler& handler_;
+    const session_policy& policy_;
     const tls_context* tls_;
     boost::asio::io_context ioc_;
     // The acceptor, the signal wait and the shutdown deadline all live on this strand, so that

@@ -1,5 +1,6 @@
 #include "http/session.hpp"
 
+#include "http/access_log.hpp"
 #include "http/router.hpp"
 #include "http/tls_context.hpp"
 
@@ -56,21 +57,47 @@ constexpr auto close_notify_timeout = std::chrono::seconds(1);
 
 // The web pages run only our own files: no inline script or style, no framing, and no
 // Referer that would carry the session id (or a token) to another site.
+// What the answer to one request says about the request itself.
+struct answer_context {
+    std::string_view allow_origin;  ///< Access-Control-Allow-Origin, "" for none
+    bool vary_origin = false;
+    bool preflight = false;
+    std::string request_id;
+};
+
 constexpr std::string_view page_security_policy =
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; base-uri 'none'; frame-ancestors 'none'";
 
-bhttp::response<bhttp::string_body> make_response(unsigned version, reply& r, bool keep_alive) {
-    bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(r.status), version};
+// The headers every answer carries, event streams included: CORS for the request's origin
+// (cors.hpp), the request id, and the reply's own extra headers.
+template <class Message>
+void set_common_headers(Message& res, const answer_context& a) {
+    if (!a.allow_origin.empty()) {
+        res.set(field::access_control_allow_origin, a.allow_origin);
+        res.set(field::access_control_allow_methods, cors_policy::allow_methods);
+        res.set(field::access_control_allow_headers, cors_policy::allow_headers);
+        res.set(field::access_control_expose_headers, cors_policy::expose_headers);
+        if (a.preflight) res.set(field::access_control_max_age, "600");
+    }
+    if (a.vary_origin) res.set(field::vary, "Origin");
+    res.set("X-Request-Id", a.request_id);
+}
+
+// Fills `res`, which lives in the caller's coroutine frame.
+void fill_response(bhttp::response<bhttp::string_body>& res, unsigned version, reply& r,
+                   bool keep_alive, const answer_context& a) {
+    res.result(static_cast<bhttp::status>(r.status));
+    res.version(version);
     res.set(field::content_type, r.content_type);
     if (r.content_type.starts_with("text/html")) {
         res.set("Content-Security-Policy", page_security_policy);
         res.set("Referrer-Policy", "no-referrer");
+        res.set("X-Frame-Options", "DENY");  // for browsers that predate frame-ancestors
     }
     if (r.content_type != "application/json") res.set("X-Content-Type-Options", "nosniff");
-    res.set(field::access_control_allow_origin, "*");
-    res.set(field::access_control_allow_methods, "GET, POST, PATCH, OPTIONS");
-    res.set(field::access_control_allow_headers, "Content-Type");
+    set_common_headers(res, a);
+    for (const auto& [name, value] : r.headers) res.set(name, value);
     if (!r.allow.empty()) res.set(field::allow, r.allow);
     if (!r.etag.empty()) {
         res.set(field::etag, r.etag);
@@ -80,14 +107,14 @@ bhttp::response<bhttp::string_body> make_response(unsigned version, reply& r, bo
     res.keep_alive(keep_alive);
     res.body() = std::move(r.body);
     res.prepare_payload();
-    return res;
 }
 
 // Writes `r`; for HEAD, the headers only (Content-Length still tells the GET's size).
 template <class Stream>
 net::awaitable<bool> write_reply(Stream& stream, const limits& limits, unsigned version, bool head,
-                                 reply& r, bool keep_alive) {
-    auto res = make_response(version, r, keep_alive);
+                                 reply& r, bool keep_alive, const answer_context& a) {
+    bhttp::response<bhttp::string_body> res;
+    fill_response(res, version, r, keep_alive, a);
     beast::get_lowest_layer(stream).expires_after(limits.write_timeout);
     if (head) {
         bhttp::response_serializer<bhttp::string_body> serializer(res);
@@ -232,14 +259,13 @@ net::awaitable<void> watch_for_disconnect(std::shared_ptr<stream_connection<Stre
 // ends when the connection closes, which is how an event stream ends.
 template <class Stream>
 net::awaitable<void> run_event_stream(const std::shared_ptr<stream_connection<Stream>>& conn,
-                                      const limits& limits, unsigned version, reply& r) {
+                                      const limits& limits, unsigned version, reply& r,
+                                      const answer_context& a) {
     auto& stream = conn->stream;
     bhttp::response<bhttp::empty_body> res{bhttp::status::ok, version};
     res.set(field::content_type, "text/event-stream");
     res.set(field::cache_control, "no-cache");
-    res.set(field::access_control_allow_origin, "*");
-    res.set(field::access_control_allow_methods, "GET, POST, PATCH, OPTIONS");
-    res.set(field::access_control_allow_headers, "Content-Type");
+    set_common_headers(res, a);
     res.set("X-Accel-Buffering", "no");  // nginx: pass events on at once
     res.keep_alive(false);
     bhttp::response_serializer<bhttp::empty_body> serializer(res);
@@ -251,14 +277,24 @@ net::awaitable<void> run_event_stream(const std::shared_ptr<stream_connection<St
     co_await r.stream(*sink);
 }
 
+// An access line, formatted only when info lines are logged at all.
+void log_access(const access_record& record, bool json) {
+    if (spdlog::should_log(spdlog::level::info)) spdlog::info("{}", format_access(record, json));
+}
+
 bool expects_continue(const bhttp::request_parser<bhttp::string_body>& parser) {
     return beast::iequals(parser.get()[field::expect], "100-continue");
 }
 
-net::awaitable<reply> dispatch(request_handler& handler, const request& req, const peer& from) {
+// Routes `req` and has it answered; `route_name` is set to the endpoint's name for the metrics
+// ("unmatched" when no route took it).
+net::awaitable<reply> dispatch(request_handler& handler, const request& req, const peer& from,
+                               std::string_view& route_name) {
+    route_name = "unmatched";
     auto routed = match_route(req.target());
     if (auto* error = std::get_if<reply>(&routed)) co_return std::move(*error);
     const auto& r = std::get<route>(routed);
+    route_name = endpoint_name(r.target);
     if (!is_allowed(r.target, req.method()))
         co_return method_not_allowed_reply(allowed_methods(r.target));
     reply answer = co_await handler.handle(r, req, from);
@@ -299,7 +335,8 @@ net::awaitable<void> run_session(std::shared_ptr<stream_connection<Stream>> conn
     auto& tcp = beast::get_lowest_layer(stream);
     beast::error_code no_peer;  // the peer may already be gone; it then has no address
     const auto remote = tcp.socket().remote_endpoint(no_peer);
-    const peer from{no_peer ? std::string() : remote.address().to_string()};
+    const std::string peer_address = no_peer ? std::string() : remote.address().to_string();
+    const session_policy& policy = ctx.policy;
     if constexpr (is_tls<Stream>) {
         if (!co_await handshake(*conn, ctx)) {
             beast::error_code ignored;
@@ -345,8 +382,21 @@ net::awaitable<void> run_session(std::shared_ptr<stream_connection<Stream>> conn
         }
         if (read_ec) {
             if (auto r = reply_for_read_error(read_ec, ctx.limits)) {
-                spdlog::info("- - {} (unreadable request: {})", r->status, read_ec.message());
-                if (co_await write_reply(stream, ctx.limits, 11, false, *r, false)) {
+                answer_context a;
+                a.request_id = request_id_for({});
+                a.allow_origin = policy.cors.allow_origin({});
+                log_access({a.request_id,
+                            peer_address,
+                            "-",
+                            "-",
+                            r->status,
+                            r->body.size(),
+                            {},
+                            read_ec.message()},
+                           policy.json_log);
+                if (policy.metrics)
+                    policy.metrics->observe_request("unmatched", "-", r->status, {});
+                if (co_await write_reply(stream, ctx.limits, 11, false, *r, false, a)) {
                     co_await linger_and_close(stream);
                 }
             }
@@ -355,21 +405,59 @@ net::awaitable<void> run_session(std::shared_ptr<stream_connection<Stream>> conn
 
         const auto started = std::chrono::steady_clock::now();
         const request& req = parser.get();
-        reply r = co_await dispatch(ctx.handler, req, from);
+        const peer from{client_address(peer_address, req["X-Forwarded-For"], req[field::forwarded],
+                                       policy.proxies)};
+        answer_context a;
+        a.request_id = request_id_for(req["X-Request-Id"]);
+        const std::string_view origin = req[field::origin];
+        a.allow_origin = policy.cors.allow_origin(origin);
+        a.vary_origin = policy.cors.varies();
+        a.preflight = req.method() == bhttp::verb::options && !origin.empty();
+        std::string_view route_name = "unmatched";
+        // Not a conditional expression with co_await in one arm: GCC 12 then moves the result
+        // bitwise out of a temporary, leaving a short string pointing into the dead temporary.
+        reply r;
+        if (a.preflight && a.allow_origin.empty()) {
+            r = error_reply(403, "Origin not allowed");
+            if (policy.metrics) policy.metrics->count_rejected(metrics::rejection::origin);
+        } else {
+            r = co_await dispatch(ctx.handler, req, from, route_name);
+        }
         if (r.stream) {
-            spdlog::info("{} {} {} stream opened", req.method_string(), req.target(), r.status);
-            co_await run_event_stream(conn, ctx.limits, req.version(), r);
+            log_access({a.request_id,
+                        from.address,
+                        req.method_string(),
+                        req.target(),
+                        r.status,
+                        0,
+                        {},
+                        "stream opened"},
+                       policy.json_log);
+            if (policy.metrics) {
+                policy.metrics->observe_request(route_name, req.method_string(), r.status,
+                                                std::chrono::steady_clock::now() - started);
+            }
+            co_await run_event_stream(conn, ctx.limits, req.version(), r, a);
             break;
         }
         const bool keep_alive = req.keep_alive() && !r.close_connection && !ctx.stopping;
         const std::size_t body_bytes = r.body.size();
-        const bool written = co_await write_reply(stream, ctx.limits, req.version(),
-                                                  req.method() == bhttp::verb::head, r, keep_alive);
-        const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
-                                std::chrono::steady_clock::now() - started)
-                                .count();
-        spdlog::info("{} {} {} {}B {}us", req.method_string(), req.target(), r.status, body_bytes,
-                     micros);
+        const unsigned status = r.status;
+        const bool written = co_await write_reply(
+            stream, ctx.limits, req.version(), req.method() == bhttp::verb::head, r, keep_alive, a);
+        const auto elapsed = std::chrono::steady_clock::now() - started;
+        if (policy.metrics) {
+            policy.metrics->observe_request(route_name, req.method_string(), status, elapsed);
+        }
+        log_access({a.request_id,
+                    from.address,
+                    req.method_string(),
+                    req.target(),
+                    status,
+                    body_bytes,
+                    std::chrono::duration_cast<std::chrono::microseconds>(elapsed),
+                    {}},
+                   policy.json_log);
         if (!written || !keep_alive) break;
     }
     if constexpr (is_tls<Stream>) {

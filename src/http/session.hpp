@@ -3,8 +3,11 @@
 // TCP, or over TLS after a handshake; the same session code serves both (session.cpp).
 #pragma once
 
+#include "http/client_address.hpp"
+#include "http/cors.hpp"
 #include "http/limits.hpp"
 #include "http/request_handler.hpp"
+#include "metrics/registry.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -17,10 +20,19 @@ namespace progressd::http {
 
 class tls_context;
 
+/// What every connection shares: how to answer, and how to describe what it answered.
+struct session_policy {
+    cors_policy cors;
+    trusted_proxies proxies;
+    metrics::registry* metrics = nullptr;  ///< counts every answer when set
+    bool json_log = false;                 ///< access lines as JSON objects
+};
+
 struct session_context {
     request_handler& handler;
     const http::limits& limits;
     const std::atomic<bool>& stopping;  ///< set at shutdown: finish the current request, then close
+    const session_policy& policy;
 };
 
 /// A connection as the server sees it: something to run, and to close at shutdown when idle.

@@ -56,6 +56,31 @@ void append_invalid_value(std::string& out, const issue& i) {
     out += '}';
 }
 
+// The unit Zod's English locale names for each origin; "keys" is progressd's own, for records.
+std::string_view size_unit(std::string_view origin) {
+    if (origin == "string") return "characters";
+    if (origin == "array") return "items";
+    return "keys";
+}
+
+void append_too_big(std::string& out, const issue& i) {
+    out += R"({"origin":)";
+    append_json_string(out, i.origin);
+    out += R"(,"code":"too_big","maximum":)";
+    out += std::to_string(i.maximum);
+    out += R"(,"inclusive":true,"path":)";
+    append_path(out, i.path);
+    std::string message = "Too big: expected ";
+    message += i.origin;
+    message += " to have <=";
+    message += std::to_string(i.maximum);
+    message += ' ';
+    message += size_unit(i.origin);
+    out += R"(,"message":)";
+    append_json_string(out, message);
+    out += '}';
+}
+
 }  // namespace
 
 void append_issues_json(std::string& out, const issue_list& issues) {
@@ -64,10 +89,16 @@ void append_issues_json(std::string& out, const issue_list& issues) {
     for (const auto& i : issues) {
         if (!first) out += ',';
         first = false;
-        if (i.code == issue::code_kind::invalid_type) {
-            append_invalid_type(out, i);
-        } else {
-            append_invalid_value(out, i);
+        switch (i.code) {
+            case issue::code_kind::invalid_type:
+                append_invalid_type(out, i);
+                break;
+            case issue::code_kind::invalid_value:
+                append_invalid_value(out, i);
+                break;
+            case issue::code_kind::too_big:
+                append_too_big(out, i);
+                break;
         }
     }
     out += ']';

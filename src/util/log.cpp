@@ -1,5 +1,8 @@
 #include "util/log.hpp"
 
+#include "model/json_text.hpp"
+
+#include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/base_sink.h>
 #include <spdlog/spdlog.h>
 
@@ -37,12 +40,40 @@ private:
     std::FILE* file_;
 };
 
+// The %* flag of the JSON pattern: the message as JSON members (see configure_logging).
+class json_message_flag final : public spdlog::custom_flag_formatter {
+public:
+    void format(const spdlog::details::log_msg& msg, const std::tm& /*time*/,
+                spdlog::memory_buf_t& dest) override {
+        const std::string_view text(msg.payload.data(), msg.payload.size());
+        if (text.starts_with(R"({"type":)") && text.ends_with('}')) {
+            const auto members = text.substr(1, text.size() - 2);
+            dest.append(members.data(), members.data() + members.size());
+            return;
+        }
+        std::string escaped = R"("message":)";
+        model::append_json_string(escaped, text);
+        dest.append(escaped.data(), escaped.data() + escaped.size());
+    }
+    std::unique_ptr<custom_flag_formatter> clone() const override {
+        return std::make_unique<json_message_flag>();
+    }
+};
+
 }  // namespace
 
-void configure_logging(const std::string& level) {
+void configure_logging(const std::string& level, bool json) {
     auto logger =
         std::make_shared<spdlog::logger>("progressd", std::make_shared<buffered_stderr_sink>());
-    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %l %v", spdlog::pattern_time_type::utc);
+    if (json) {
+        auto formatter = std::make_unique<spdlog::pattern_formatter>(spdlog::pattern_time_type::utc,
+                                                                     std::string("\n"));
+        formatter->add_flag<json_message_flag>('*').set_pattern(
+            R"({"time":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l",%*})");
+        logger->set_formatter(std::move(formatter));
+    } else {
+        logger->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %l %v", spdlog::pattern_time_type::utc);
+    }
     logger->set_level(spdlog::level::from_str(level));
     logger->flush_on(spdlog::level::warn);
     spdlog::set_default_logger(std::move(logger));

@@ -7,8 +7,11 @@
 
 namespace progressd {
 
-/// Makes a stderr logger at `level` ("trace" … "off") the default spdlog logger.
-void configure_logging(const std::string& level);
+/// Makes a stderr logger at `level` ("trace" … "off") the default spdlog logger. With `json`,
+/// every line is one JSON object: {"time","level","message"} for ordinary lines, and for a
+/// structured record (a message that is itself a JSON object starting with {"type":, such as
+/// an access line) the record's members after "time" and "level".
+void configure_logging(const std::string& level, bool json = false);
 
 /// Writes out buffered lines now (after the startup line, so that a supervisor sees it at once).
 void flush_logs();

@@ -14,8 +14,10 @@ namespace {
 void expect_cors_json(const cli::http_response& r) {
     EXPECT_EQ(r.header("content-type"), "application/json");
     EXPECT_EQ(r.header("access-control-allow-origin"), "*");
-    EXPECT_EQ(r.header("access-control-allow-methods"), "GET, POST, PATCH, OPTIONS");
-    EXPECT_EQ(r.header("access-control-allow-headers"), "Content-Type");
+    EXPECT_EQ(r.header("access-control-allow-methods"), "GET, POST, PATCH, DELETE, OPTIONS");
+    EXPECT_EQ(r.header("access-control-allow-headers"),
+              "Content-Type, Authorization, X-Write-Key, X-Request-Id, Last-Event-ID");
+    EXPECT_EQ(r.header("x-request-id").size(), 16u);
 }
 
 class api_test : public e2e_test {
@@ -82,7 +84,7 @@ TEST_F(api_test, unknown_routes_are_404_and_missing_methods_405_with_allow) {
     EXPECT_EQ(r.body, R"({"error":"Not found"})");
     r = request(verb::put, "/api/progress/x", progress_body("x", 1));
     EXPECT_EQ(r.status, 405u);
-    EXPECT_EQ(r.header("allow"), "GET, HEAD, POST, PATCH, OPTIONS");
+    EXPECT_EQ(r.header("allow"), "GET, HEAD, POST, PATCH, DELETE, OPTIONS");
     EXPECT_EQ(r.body, R"({"error":"Method not allowed"})");
     r = request(verb::post, "/healthz");
     EXPECT_EQ(r.status, 405u);

@@ -165,24 +165,35 @@ TEST_F(events_test, a_watcher_that_stops_reading_costs_no_growing_memory) {
     sse_client stalled(server_->port(), "/api/progress/slow/events", "", 4096);
     std::this_thread::sleep_for(200ms);
     cli::http_client client(server_->base_url());
-    const std::string big_action(48 * 1024, 'x');  // ~48 KiB per update
-    for (int step = 1; step <= 50; ++step) {       // fill the socket buffers first
-        client.request(verb::post, "/api/progress/slow", progress_body("slow", step, big_action));
+    // ~48 KiB per update: three errors with a suggested fix of 16,000 characters each (within
+    // the per-text quota).
+    const auto big_progress = [](int step) {
+        std::string errors = R"("errors":[)";
+        for (int i = 0; i < 3; ++i) {
+            if (i > 0) errors += ',';
+            errors +=
+                R"({"tool":"t","error":"e","suggestedFix":")" + std::string(16000, 'x') + R"("})";
+        }
+        errors += ']';
+        std::string body = progress_body("slow", step);
+        body.replace(body.find(R"("errors":[])"), std::string_view(R"("errors":[])").size(),
+                     errors);
+        return body;
+    };
+    for (int step = 1; step <= 50; ++step) {  // fill the socket buffers first
+        client.request(verb::post, "/api/progress/slow", big_progress(step));
     }
     const long before = server_->rss_kib();
     for (int step = 51; step <= 1050; ++step) {  // then publish about 48 MiB more
-        ASSERT_EQ(
-            client
-                .request(verb::post, "/api/progress/slow", progress_body("slow", step, big_action))
-                .status,
-            200u);
+        ASSERT_EQ(client.request(verb::post, "/api/progress/slow", big_progress(step)).status,
+                  200u);
     }
     const long after = server_->rss_kib();
     EXPECT_LT(after - before, 8 * 1024) << "RSS grew from " << before << " to " << after << " KiB";
     RecordProperty("rss_growth_kib", static_cast<int>(after - before));
     // A watcher that does read still gets the newest state.
     auto fresh = watch("slow");
-    EXPECT_EQ(must_get(*fresh).data, progress_body("slow", 1050, big_action));
+    EXPECT_EQ(must_get(*fresh).data, big_progress(1050));
 }
 
 TEST_F(events_test, sigterm_ends_open_streams_promptly) {

@@ -75,12 +75,32 @@ TEST(router_test, methods_per_endpoint) {
     EXPECT_TRUE(is_allowed(endpoint::progress, verb::post));
     EXPECT_TRUE(is_allowed(endpoint::progress_log, verb::options));
     EXPECT_TRUE(is_allowed(endpoint::progress, verb::head));
-    EXPECT_FALSE(is_allowed(endpoint::progress, verb::delete_));
+    EXPECT_TRUE(is_allowed(endpoint::progress, verb::delete_));
+    EXPECT_FALSE(is_allowed(endpoint::progress_log, verb::delete_));
     EXPECT_FALSE(is_allowed(endpoint::healthz, verb::post));
-    EXPECT_EQ(allowed_methods(endpoint::progress), "GET, HEAD, POST, PATCH, OPTIONS");
+    EXPECT_EQ(allowed_methods(endpoint::progress), "GET, HEAD, POST, PATCH, DELETE, OPTIONS");
     EXPECT_EQ(allowed_methods(endpoint::progress_log), "GET, HEAD, POST, OPTIONS");
     EXPECT_TRUE(is_allowed(endpoint::progress, verb::patch));
     EXPECT_FALSE(is_allowed(endpoint::progress_log, verb::patch));
+}
+
+TEST(router_test, admin_and_metrics_routes) {
+    EXPECT_EQ(must_route("/api/admin/sessions?limit=5").target, endpoint::admin_sessions);
+    EXPECT_EQ(must_route("/api/admin/stats").target, endpoint::admin_stats);
+    EXPECT_EQ(must_route("/metrics").target, endpoint::metrics);
+    EXPECT_EQ(must_refuse("/api/admin/other").status, 404u);
+    EXPECT_EQ(must_refuse("/api/admin").status, 404u);
+    EXPECT_FALSE(is_allowed(endpoint::admin_sessions, verb::post));
+    EXPECT_FALSE(is_allowed(endpoint::metrics, verb::delete_));
+    EXPECT_EQ(endpoint_name(endpoint::progress_log), "progress_log");
+}
+
+TEST(router_test, query_parameters_are_decoded) {
+    EXPECT_EQ(query_parameter("/api/admin/sessions?limit=10&cursor=a%3Ab", "cursor"), "a:b");
+    EXPECT_EQ(query_parameter("/api/progress/x?token=abc", "token"), "abc");
+    EXPECT_EQ(query_parameter("/api/progress/x?tokens=abc", "token"), "");
+    EXPECT_EQ(query_parameter("/api/progress/x", "token"), "");
+    EXPECT_EQ(query_parameter("http://h/api/progress/x?token=t", "token"), "t");
 }
 
 }  // namespace

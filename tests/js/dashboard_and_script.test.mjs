@@ -197,8 +197,8 @@ for (const store of ['memory:', 'sqlite']) {
         assert.equal(res.status, 200, `${path}: ${res.text}`);
         assert.deepEqual(res.body, {}, `${path}: body`);
         assert.equal(res.headers.get('access-control-allow-origin'), '*', path);
-        assert.equal(res.headers.get('access-control-allow-methods'), 'GET, POST, PATCH, OPTIONS', path);
-        assert.equal(res.headers.get('access-control-allow-headers'), 'Content-Type', path);
+        assert.equal(res.headers.get('access-control-allow-methods'), 'GET, POST, PATCH, DELETE, OPTIONS', path);
+        assert.equal(res.headers.get('access-control-allow-headers'), 'Content-Type, Authorization, X-Write-Key, X-Request-Id, Last-Event-ID', path);
       }
     });
 

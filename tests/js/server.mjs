@@ -43,7 +43,9 @@ export async function startServer({ store = 'memory:', ttl, extraArgs = [] } = {
     tempDir = mkdtempSync(join(tmpdir(), 'progressd-js-'));
     store = `sqlite:${join(tempDir, 'p.db')}`;
   }
-  const args = ['--host', '127.0.0.1', '--port', '0', '--store', store];
+  // The tests make many requests from one address: no per-client rate limits.
+  const args = ['--host', '127.0.0.1', '--port', '0', '--store', store,
+    '--write-rate', '0', '--read-rate', '0'];
   if (ttl !== undefined) args.push('--ttl', String(ttl));
   args.push(...extraArgs);
 

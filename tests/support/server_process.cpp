@@ -1,5 +1,7 @@
 #include "support/server_process.hpp"
 
+#include <algorithm>
+
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -74,6 +76,13 @@ int decode_status(int status) {
 server_process::server_process(const std::vector<std::string>& args) {
     std::vector<std::string> full = {"--host", "127.0.0.1", "--port", "0"};
     full.insert(full.end(), args.begin(), args.end());
+    // Tests drive hundreds of requests a second from one address; the per-client rate limits
+    // are off unless a test sets them (the rate-limit tests do).
+    for (const char* rate : {"--write-rate", "--read-rate"}) {
+        if (std::find(args.begin(), args.end(), rate) == args.end()) {
+            full.insert(full.end(), {rate, "0"});
+        }
+    }
     pid_ = spawn(full, "", &stderr_fd_, false);
     reader_ = std::thread([this] {
         std::string chunk;
@@ -89,7 +98,7 @@ server_process::server_process(const std::vector<std::string>& args) {
         log_grew_.notify_all();
     });
 
-    const std::regex listening(R"(listening on (http://127\.0\.0\.1:(\d+)))");
+    const std::regex listening(R"(listening on (https?://127\.0\.0\.1:(\d+)))");
     std::smatch match;
     std::unique_lock lock(log_mutex_);
     const bool started = log_grew_.wait_for(lock, std::chrono::seconds(10), [&] {
@@ -146,6 +155,10 @@ int server_process::terminate() {
     if (pid_ <= 0) return -1;
     ::kill(pid_, SIGTERM);
     return wait_for_exit(10000);
+}
+
+void server_process::signal(int signal_number) {
+    if (pid_ > 0) ::kill(pid_, signal_number);
 }
 
 void server_process::kill() {

@@ -12,7 +12,8 @@ namespace progressd::testing {
 
 class server_process {
 public:
-    /// Starts `PROGRESSD_BINARY --host 127.0.0.1 --port 0 <args>` and waits (at most 10 s) for
+    /// Starts `PROGRESSD_BINARY --host 127.0.0.1 --port 0 <args>` (with `--write-rate 0
+    /// --read-rate 0` unless `args` set them) and waits (at most 10 s) for
     /// its "listening on" line. Throws std::runtime_error with the log when it does not come.
     explicit server_process(const std::vector<std::string>& args);
     ~server_process();
@@ -26,6 +27,8 @@ public:
     int terminate();
     /// SIGKILL and reap.
     void kill();
+    /// Sends `signal_number` (e.g. SIGHUP) and returns at once.
+    void signal(int signal_number);
     bool running() const { return pid_ > 0; }
     /// Resident memory of the process in KiB (VmRSS), or -1 when it is not running.
     long rss_kib() const;

@@ -1,0 +1,80 @@
+#include "http/access_log.hpp"
+
+#include "model/json_text.hpp"
+
+#include <cctype>
+#include <cstdio>
+#include <random>
+
+namespace progressd::http {
+namespace {
+
+bool plausible_id(std::string_view id) {
+    if (id.empty() || id.size() > 128) return false;
+    for (const char c : id) {
+        const bool ok = std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '_' ||
+                        c == '.' || c == ':' || c == '/' || c == '+' || c == '=' || c == '@';
+        if (!ok) return false;
+    }
+    return true;
+}
+
+}  // namespace
+
+std::string request_id_for(std::string_view incoming) {
+    if (plausible_id(incoming)) return std::string(incoming);
+    // Unguessable is not needed here, unique is: a per-thread generator seeded once.
+    thread_local std::mt19937_64 generator(std::random_device{}());
+    char id[17];
+    std::snprintf(id, sizeof id, "%016llx", static_cast<unsigned long long>(generator()));
+    return id;
+}
+
+std::string format_access(const access_record& r, bool json) {
+    std::string line;
+    line.reserve(128 + r.target.size());
+    if (!json) {
+        line += r.method;
+        line += ' ';
+        line += r.target;
+        line += ' ';
+        line += std::to_string(r.status);
+        if (!r.note.empty()) {
+            line += ' ';
+            line += r.note;
+        } else {
+            line += ' ';
+            line += std::to_string(r.body_bytes);
+            line += "B ";
+            line += std::to_string(r.duration.count());
+            line += "us";
+        }
+        line += " client=";
+        line += r.client;
+        line += " id=";
+        line += r.request_id;
+        return line;
+    }
+    line += R"({"type":"access","requestId":)";
+    model::append_json_string(line, r.request_id);
+    line += R"(,"client":)";
+    model::append_json_string(line, r.client);
+    line += R"(,"method":)";
+    model::append_json_string(line, r.method);
+    line += R"(,"target":)";
+    model::append_json_string(line, r.target);
+    line += R"(,"status":)";
+    line += std::to_string(r.status);
+    line += R"(,"bytes":)";
+    line += std::to_string(r.body_bytes);
+    line += R"(,"durationUs":)";
+    line += std::to_string(r.duration.count());
+    if (!r.note.empty()) {
+        line += R"(,"note":)";
+        model::append_json_string(line, r.note);
+    }
+    line += '}';
+    return line;
+}
+
+}  // namespace progressd::http
