@@ -96,6 +96,8 @@ int main(int argc, char** argv) {
         http::limits limits;
         limits.max_body_bytes = config.max_body_bytes;
         limits.max_connections = config.max_connections;
+        limits.idle_timeout = config.idle_timeout;
+        limits.header_timeout = config.header_timeout;
         const http::session_policy policy{http::cors_policy(config.cors_origins),
                                           http::trusted_proxies(config.trusted_proxies), &metrics,
                                           config.json_log};

@@ -304,6 +304,8 @@ parse_outcome parse_options(const std::vector<std::string>& args, const env_look
     setting max_watchers{"--max-watchers", "PROGRESSD_MAX_WATCHERS", {}};
     setting heartbeat{"--heartbeat", "PROGRESSD_HEARTBEAT", {}};
     setting max_watchers_per_ip{"--max-watchers-per-ip", "PROGRESSD_MAX_WATCHERS_PER_IP", {}};
+    setting idle_timeout{"--idle-timeout", "PROGRESSD_IDLE_TIMEOUT", {}};
+    setting header_timeout{"--header-timeout", "PROGRESSD_HEADER_TIMEOUT", {}};
     security_settings sec;
     std::optional<std::string> env_file;
 
@@ -328,6 +330,8 @@ parse_outcome parse_options(const std::vector<std::string>& args, const env_look
     add(max_watchers, "live event streams this instance serves at once [10000]");
     add(max_watchers_per_ip, "live event streams one client IP may hold [50]");
     add(heartbeat, "milliseconds between keep-alive comments on idle event streams [15000]");
+    add(idle_timeout, "milliseconds a keep-alive connection may wait for its next request [60000]");
+    add(header_timeout, "milliseconds a request may take to send its headers [10000]");
     add(sec.write_token,
         "Bearer token(s), comma-separated, that POST, PATCH and DELETE need [none: open]");
     add(sec.read_token, "token(s) that GET and event streams need, also as ?token= [none: open]");
@@ -378,6 +382,8 @@ parse_outcome parse_options(const std::vector<std::string>& args, const env_look
                        &max_watchers,
                        &max_watchers_per_ip,
                        &heartbeat,
+                       &idle_timeout,
+                       &header_timeout,
                        &sec.write_token,
                        &sec.read_token,
                        &sec.admin_token,
@@ -439,15 +445,17 @@ parse_outcome parse_options(const std::vector<std::string>& args, const env_look
         if (auto why = complete_kv_rest(sources, c.store)) return failure(*why);
         c.store_text = "kv-rest:" + c.store.location;
     }
-    for (setting* timeout : {&connect_timeout, &command_timeout}) {
+    for (auto [timeout, target] : {std::pair{&connect_timeout, &c.connect_timeout},
+                                   std::pair{&command_timeout, &c.command_timeout},
+                                   std::pair{&idle_timeout, &c.idle_timeout},
+                                   std::pair{&header_timeout, &c.header_timeout}}) {
         if (!sources.resolve(*timeout)) continue;
         auto v = to_integer<long>(timeout->value, 10, 600000);
         if (!v)
             return failure("invalid timeout '" + timeout->value + "' from " +
                            origin(*timeout, timeout->given) +
                            ": use a number of milliseconds from 10 to 600000");
-        (timeout == &connect_timeout ? c.connect_timeout : c.command_timeout) =
-            std::chrono::milliseconds(*v);
+        *target = std::chrono::milliseconds(*v);
     }
     if (sources.resolve(ttl)) {
         auto v = to_integer<long>(ttl.value, 1, 365L * 24 * 3600);

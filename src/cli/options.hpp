@@ -29,6 +29,8 @@ struct config {
     std::size_t max_watchers = 10000;
     std::size_t max_watchers_per_client = 50;
     std::chrono::milliseconds heartbeat{15000};
+    std::chrono::milliseconds idle_timeout{60000};    ///< keep-alive connections with no request
+    std::chrono::milliseconds header_timeout{10000};  ///< first byte to the end of the headers
 
     // Access control (docs/security.md). Empty lists leave that kind of access open.
     std::vector<std::string> write_tokens;  ///< POST, PATCH, DELETE need one (or an admin token)

@@ -107,3 +107,68 @@ TEST_F(options_test, help_and_version_exit_zero) {
 
 }  // namespace
 }  // namespace progressd::cli
+
+namespace progressd::cli {
+namespace {
+
+class security_options_test : public options_test {};
+
+TEST_F(security_options_test, defaults_are_open_with_sensible_limits) {
+    const auto outcome = parse({});
+    ASSERT_TRUE(outcome.config);
+    const auto& c = *outcome.config;
+    EXPECT_TRUE(c.write_tokens.empty());
+    EXPECT_TRUE(c.read_tokens.empty());
+    EXPECT_FALSE(c.session_keys);
+    EXPECT_EQ(c.write_rate, 20);
+    EXPECT_EQ(c.write_burst, 60);
+    EXPECT_EQ(c.cors_origins, std::vector<std::string>{"*"});
+    EXPECT_EQ(c.max_log_entries, 1000u);
+    EXPECT_EQ(c.max_tools, 200u);
+    EXPECT_EQ(c.max_connections, 25000u);
+    EXPECT_EQ(c.idle_timeout, std::chrono::milliseconds(60000));
+    EXPECT_FALSE(c.json_log);
+}
+
+TEST_F(security_options_test, token_lists_come_from_flags_or_the_environment) {
+    environment_["PROGRESSD_READ_TOKEN"] = "read-token-0123456789";
+    const auto outcome = parse({"--write-token", "new-token-0123456789, old-token-0123456789",
+                                "--session-keys", "--log-format", "json"});
+    ASSERT_TRUE(outcome.config) << outcome.message;
+    EXPECT_EQ(outcome.config->write_tokens,
+              (std::vector<std::string>{"new-token-0123456789", "old-token-0123456789"}));
+    EXPECT_EQ(outcome.config->read_tokens, std::vector<std::string>{"read-token-0123456789"});
+    EXPECT_TRUE(outcome.config->session_keys);
+    EXPECT_TRUE(outcome.config->json_log);
+}
+
+TEST_F(security_options_test, weak_or_unusable_values_are_refused_with_the_reason) {
+    EXPECT_NE(parse({"--write-token", "short"}).message.find("shorter than 16"), std::string::npos);
+    EXPECT_NE(parse({"--read-token", "has space in it 0123"}).message.find("only letters"),
+              std::string::npos);
+    EXPECT_NE(parse({"--trust-proxy", "10.0.0.0/99"}).message.find("invalid proxy network"),
+              std::string::npos);
+    EXPECT_NE(parse({"--write-rate", "-1"}).message.find("invalid rate"), std::string::npos);
+    EXPECT_NE(parse({"--write-rate", "5", "--write-burst", "0"}).message.find("burst"),
+              std::string::npos);
+    EXPECT_NE(parse({"--tls-cert", "c.pem"}).message.find("go together"), std::string::npos);
+    EXPECT_NE(parse({"--log-format", "xml"}).message.find("text or json"), std::string::npos);
+    EXPECT_NE(parse({"--idle-timeout", "5"}).message.find("invalid timeout"), std::string::npos);
+    for (const auto& args : std::vector<std::vector<std::string>>{
+             {"--write-token", "short"}, {"--max-tools", "0"}, {"--cors-origin", " , "}}) {
+        const auto outcome = parse(args);
+        EXPECT_FALSE(outcome.config) << args[0];
+        EXPECT_EQ(outcome.exit_code, 2) << args[0];
+    }
+}
+
+TEST_F(security_options_test, proxies_accept_addresses_and_cidrs_of_both_families) {
+    const auto outcome =
+        parse({"--trust-proxy", "127.0.0.1,10.0.0.0/8,::1,fd00::/8", "--idle-timeout", "1500"});
+    ASSERT_TRUE(outcome.config) << outcome.message;
+    EXPECT_EQ(outcome.config->trusted_proxies.size(), 4u);
+    EXPECT_EQ(outcome.config->idle_timeout, std::chrono::milliseconds(1500));
+}
+
+}  // namespace
+}  // namespace progressd::cli
