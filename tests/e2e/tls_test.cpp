@@ -178,18 +178,61 @@ TEST_F(tls_test, plain_http_to_the_tls_port_gets_no_answer_and_the_server_keeps_
     EXPECT_EQ(r.status, 404);
 }
 
-// The header timeout (10 s, no option) also ends a handshake that never starts; that is not
-// timed here. What is checked: such a connection holds up neither the only I/O thread nor a
-// graceful shutdown, which closes it as it closes idle keep-alive connections.
+// A TCP connection to the server that sends `bytes` and then nothing; -1 when it cannot connect.
+int connect_and_send(unsigned short port, std::string_view bytes = {}) {
+    const int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(port);
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
+        send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(bytes.size())) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+// How long after `started` the server closes `fd` (what it sends is dropped); at most `limit`.
+std::chrono::milliseconds time_until_closed(int fd, std::chrono::steady_clock::time_point started,
+                                            std::chrono::milliseconds limit) {
+    const auto deadline = started + limit;
+    char buffer[512];
+    for (auto now = started; now < deadline; now = std::chrono::steady_clock::now()) {
+        pollfd p{fd, POLLIN, 0};
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);
+        if (poll(&p, 1, static_cast<int>(left.count()) + 1) <= 0) continue;
+        if (recv(fd, buffer, sizeof buffer, 0) <= 0) break;
+    }
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                 started);
+}
+
+TEST_F(tls_test, a_handshake_that_never_starts_or_never_ends_is_dropped_at_the_header_timeout) {
+    const auto a = make_certificate(dir_.path(), "a");
+    start_tls(a, {"--header-timeout", "500"});
+    const int silent = connect_and_send(server_->port());
+    // The first bytes of a TLS record (a ClientHello of 255 bytes), and no more.
+    const int stalled =
+        connect_and_send(server_->port(), std::string_view("\x16\x03\x01\x00\xff\x01", 6));
+    const auto started = std::chrono::steady_clock::now();
+    ASSERT_GE(silent, 0);
+    ASSERT_GE(stalled, 0);
+    for (const int fd : {silent, stalled}) {
+        const auto open_for = time_until_closed(fd, started, 5000ms);
+        EXPECT_GE(open_for, 300ms);
+        EXPECT_LT(open_for, 3000ms) << "not closed at the header timeout";
+        close(fd);
+    }
+}
+
+// A silent connection holds up neither the only I/O thread nor a graceful shutdown, which closes
+// it as it closes idle keep-alive connections.
 TEST_F(tls_test, a_client_that_never_says_hello_blocks_neither_others_nor_the_shutdown) {
     const auto a = make_certificate(dir_.path(), "a");
     start_tls(a, {"--threads", "1"});
-    const int silent = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_port = htons(server_->port());
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ASSERT_EQ(connect(silent, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+    const int silent = connect_and_send(server_->port());
+    ASSERT_GE(silent, 0);
 
     for (int i = 0; i < 3; ++i) {
         https_client client(a.cert);
