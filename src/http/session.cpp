@@ -286,6 +286,14 @@ bool expects_continue(const bhttp::request_parser<bhttp::string_body>& parser) {
     return beast::iequals(parser.get()[field::expect], "100-continue");
 }
 
+// RFC 9112 §6.3: a request with a Transfer-Encoding whose last coding is not chunked (e.g.
+// "chunked, identity", "identity", "xchunked") has no determinable length and must be refused
+// with 400 and the connection closed. Beast reads such a request as bodiless, which would make
+// its body the next request on the connection: a request smuggling shape.
+bool has_unframed_transfer_encoding(const bhttp::request_parser<bhttp::string_body>& parser) {
+    return parser.get().count(field::transfer_encoding) != 0 && !parser.chunked();
+}
+
 // Routes `req` and has it answered; `route_name` is set to the endpoint's name for the metrics
 // ("unmatched" when no route took it).
 net::awaitable<reply> dispatch(request_handler& handler, const request& req, const peer& from,
@@ -367,6 +375,9 @@ net::awaitable<void> run_session(std::shared_ptr<stream_connection<Stream>> conn
         auto [header_ec, header_bytes] =
             co_await bhttp::async_read_header(stream, buffer, parser, use_tuple);
         beast::error_code read_ec = header_ec;
+        if (!read_ec && has_unframed_transfer_encoding(parser)) {
+            read_ec = bhttp::error::bad_transfer_encoding;
+        }
         if (!read_ec && !parser.is_done()) {
             if (expects_continue(parser)) {
                 bhttp::response<bhttp::empty_body> go_on{bhttp::status::continue_,

@@ -153,7 +153,10 @@ bool is_valid_utf8(std::string_view bytes) {
     return true;
 }
 
-std::optional<std::string> to_utf8_text(std::string_view body, std::string_view content_type) {
+namespace {
+
+// to_utf8_text for a body without a byte order mark.
+std::optional<std::string> decode_text(std::string_view body, std::string_view content_type) {
     switch (charset_of(content_type)) {
         case declared_charset::windows_1252:
             return decode_windows_1252(body);
@@ -165,6 +168,18 @@ std::optional<std::string> to_utf8_text(std::string_view body, std::string_view 
     }
     if (is_valid_utf8(body)) return std::nullopt;
     return decode_windows_1252(body);
+}
+
+}  // namespace
+
+std::optional<std::string> to_utf8_text(std::string_view body, std::string_view content_type) {
+    // A UTF-8 byte order mark (Windows PowerShell 5.1's `Out-File -Encoding utf8` writes one) is
+    // dropped whatever the charset says, as fetch's Request.json() in the original app drops it.
+    constexpr std::string_view bom = "\xEF\xBB\xBF";
+    if (!body.starts_with(bom)) return decode_text(body, content_type);
+    body.remove_prefix(bom.size());
+    if (auto text = decode_text(body, content_type)) return text;
+    return std::string(body);
 }
 
 }  // namespace progressd::model

@@ -16,7 +16,8 @@ bool is_valid_utf8(std::string_view bytes);
 /// nullopt when `body` is already that text and can be used as it is (the common case, no copy).
 /// - charset utf-8 named: invalid sequences become U+FFFD, as the WHATWG decoder and JSON.parse do;
 /// - charset windows-1252, iso-8859-1, latin1 or us-ascii named: decoded as Windows-1252;
-/// - no (or another) charset: valid UTF-8 is kept, anything else is decoded as Windows-1252.
+/// - no (or another) charset: valid UTF-8 is kept, anything else is decoded as Windows-1252;
+/// - a leading UTF-8 byte order mark is dropped in every case.
 /// Example: to_utf8_text("\xE9", "application/json") == "\xC3\xA9" ("é").
 std::optional<std::string> to_utf8_text(std::string_view body, std::string_view content_type);
 
