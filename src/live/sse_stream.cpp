@@ -83,6 +83,11 @@ private:
     net::awaitable<bool> send_current_state(const std::optional<event_id>& resume) {
         auto current = co_await store_.get(session_id_);
         auto log = co_await store_.get_log(session_id_);
+        const auto entries = log ? log_entries(*log) : std::vector<std::string>();
+        // The entries the client already holds, unless the log restarted since (it is shorter).
+        // Every id sent from here on counts them, the progress event's included: a client that
+        // reconnects right after it must not be sent the whole log again.
+        if (resume && resume->log_count <= entries.size()) sent_.log_count = resume->log_count;
         if (current) {
             seen_ = true;
             expiry_check_at_ = clock_type::now() + expiry_check_interval();
@@ -97,17 +102,11 @@ private:
         } else if (!co_await send(format_event("waiting", "", session_json()))) {
             co_return false;
         }
-        if (log) {
-            const auto entries = log_entries(*log);
-            std::size_t first = 0;
-            if (resume && resume->log_count <= entries.size()) first = resume->log_count;
-            for (std::size_t i = first; i < entries.size(); ++i) {
-                sent_.log_count = i + 1;
-                if (!co_await send(format_event("log", format_id(sent_), entries[i])))
-                    co_return false;
-            }
-            sent_.log_count = entries.size();
+        for (std::size_t i = sent_.log_count; i < entries.size(); ++i) {
+            sent_.log_count = i + 1;
+            if (!co_await send(format_event("log", format_id(sent_), entries[i]))) co_return false;
         }
+        sent_.log_count = entries.size();
         co_return true;
     }
 
