@@ -1,6 +1,7 @@
 #include "http/access_log.hpp"
 
 #include "model/json_text.hpp"
+#include "model/text_encoding.hpp"
 
 #include <cctype>
 #include <cstdio>
@@ -17,6 +18,16 @@ bool plausible_id(std::string_view id) {
         if (!ok) return false;
     }
     return true;
+}
+
+// A JSON string of `text`, which may be any bytes: Beast accepts bytes above 0x7F in a request
+// target (obs-text), and a JSON line that is not UTF-8 is no JSON to a log shipper.
+void append_json_text(std::string& out, std::string_view text) {
+    if (model::is_valid_utf8(text)) {
+        model::append_json_string(out, text);
+    } else {
+        model::append_json_string(out, model::replace_invalid_utf8(text));
+    }
 }
 
 }  // namespace
@@ -56,13 +67,13 @@ std::string format_access(const access_record& r, bool json) {
         return line;
     }
     line += R"({"type":"access","requestId":)";
-    model::append_json_string(line, r.request_id);
+    append_json_text(line, r.request_id);
     line += R"(,"client":)";
-    model::append_json_string(line, r.client);
+    append_json_text(line, r.client);
     line += R"(,"method":)";
-    model::append_json_string(line, r.method);
+    append_json_text(line, r.method);
     line += R"(,"target":)";
-    model::append_json_string(line, r.target);
+    append_json_text(line, r.target);
     line += R"(,"status":)";
     line += std::to_string(r.status);
     line += R"(,"bytes":)";
@@ -71,7 +82,7 @@ std::string format_access(const access_record& r, bool json) {
     line += std::to_string(r.duration.count());
     if (!r.note.empty()) {
         line += R"(,"note":)";
-        model::append_json_string(line, r.note);
+        append_json_text(line, r.note);
     }
     line += '}';
     return line;

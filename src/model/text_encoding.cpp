@@ -86,6 +86,8 @@ std::string decode_windows_1252(std::string_view bytes) {
     return out;
 }
 
+}  // namespace
+
 std::string replace_invalid_utf8(std::string_view bytes) {
     std::string out;
     out.reserve(bytes.size() + 8);
@@ -102,6 +104,8 @@ std::string replace_invalid_utf8(std::string_view bytes) {
     }
     return out;
 }
+
+namespace {
 
 bool iequals(std::string_view a, std::string_view b) {
     if (a.size() != b.size()) return false;

@@ -12,6 +12,10 @@ namespace progressd::model {
 /// True when `bytes` is well-formed UTF-8 (no overlong forms, surrogates or values > U+10FFFF).
 bool is_valid_utf8(std::string_view bytes);
 
+/// `bytes` with each ill-formed UTF-8 sequence replaced by U+FFFD, as the WHATWG decoder does.
+/// Example: replace_invalid_utf8("a\xFFb") == "a\xEF\xBF\xBDb".
+std::string replace_invalid_utf8(std::string_view bytes);
+
 /// The UTF-8 text of a body whose Content-Type header is `content_type` (may be empty), or
 /// nullopt when `body` is already that text and can be used as it is (the common case, no copy).
 /// - charset utf-8 named: invalid sequences become U+FFFD, as the WHATWG decoder and JSON.parse do;
