@@ -33,6 +33,16 @@ test: build
 bench: build
 	SKIP_BUILD=1 bench/run
 
+# libFuzzer targets (fuzz/): the `fuzz` preset builds them with clang, then fuzz/run.sh runs each
+# for FUZZ_SECONDS on a copy of fuzz/corpus/ and fails on any crash.
+.PHONY: fuzz
+FUZZ_SECONDS ?= 60
+fuzz: BOOTSTRAP_MODE = --test
+fuzz: bootstrap
+	@cmake --preset fuzz >/dev/null
+	@cmake --build --preset fuzz -j $(JOBS)
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) fuzz/run.sh
+
 format:
 	@git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
 
