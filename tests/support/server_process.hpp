@@ -30,6 +30,8 @@ public:
     /// Sends `signal_number` (e.g. SIGHUP) and returns at once.
     void signal(int signal_number);
     bool running() const { return pid_ > 0; }
+    /// The process id while it runs (for /proc readings), else -1.
+    int pid() const { return pid_; }
     /// Resident memory of the process in KiB (VmRSS), or -1 when it is not running.
     long rss_kib() const;
 
