@@ -10,6 +10,8 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
+#include <malloc.h>
+
 #include <csignal>
 #include <thread>
 #include <vector>
@@ -176,11 +178,28 @@ void server::start_session(tcp::socket socket) {
 }
 
 void server::end_session(const connection* conn) {
+    bool none_left = false;
     {
         const std::lock_guard lock(connections_mutex_);
         connections_.erase(conn);
+        none_left = connections_.empty();
     }
+    if (none_left) return_unused_memory();
     if (stopping_) finish_if_drained();
+}
+
+// Thousands of connections that closed leave their buffers and frames in malloc's free lists,
+// and glibc keeps them: RSS would stay at its peak after a wave of idle connections. When the
+// last connection is gone, hand that memory back, at most once a second (a trim walks the heap,
+// and clients without keep-alive can bring the count to zero many times a second).
+void server::return_unused_memory() {
+    const auto now = std::chrono::steady_clock::now().time_since_epoch().count();
+    auto last = last_trim_.load(std::memory_order_relaxed);
+    const auto one_second = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                std::chrono::seconds(1))
+                                .count();
+    if (now - last < one_second || !last_trim_.compare_exchange_strong(last, now)) return;
+    malloc_trim(0);
 }
 
 void server::begin_shutdown() {

@@ -21,6 +21,7 @@
 #include <boost/asio/strand.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -70,6 +71,7 @@ private:
     boost::asio::awaitable<void> accept_loop();
     void start_session(boost::asio::ip::tcp::socket socket);
     void end_session(const connection* conn);
+    void return_unused_memory();
     void begin_shutdown();
     void finish_if_drained();
     void wait_for_signal();
@@ -87,6 +89,7 @@ private:
     boost::asio::signal_set signals_;
     boost::asio::steady_timer shutdown_deadline_;
     std::atomic<bool> stopping_{false};
+    std::atomic<std::chrono::steady_clock::rep> last_trim_{0};
     std::function<void()> shutdown_hook_;
     std::function<void()> reload_hook_;
 
