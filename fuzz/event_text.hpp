@@ -9,7 +9,7 @@
 namespace progressd::fuzz {
 
 struct event_block {
-    std::string event;             ///< "" for a block without an event line
+    std::string event;  ///< "" for a block without an event line
     std::optional<std::string> id;
     std::optional<std::string> data;
     std::optional<std::string> retry;

@@ -75,8 +75,8 @@ inline void quiet_logs() { spdlog::set_level(spdlog::level::off); }
 }  // namespace progressd::fuzz
 
 #define FUZZ_CHECK(condition) FUZZ_CHECK_MSG(condition, std::string_view())
-#define FUZZ_CHECK_MSG(condition, detail)                                                   \
-    do {                                                                                    \
-        if (!(condition)) ::progressd::fuzz::invariant_failed(#condition, __FILE__, __LINE__, \
-                                                              (detail));                     \
+#define FUZZ_CHECK_MSG(condition, detail)                                                  \
+    do {                                                                                   \
+        if (!(condition))                                                                  \
+            ::progressd::fuzz::invariant_failed(#condition, __FILE__, __LINE__, (detail)); \
     } while (false)

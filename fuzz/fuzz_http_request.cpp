@@ -211,8 +211,7 @@ void check_event_stream(server& s, http::reply& r) {
     FUZZ_CHECK(parse_event_block(sink.sent.back())->event == "closing");
 }
 
-void check_answer(server& s, const http::route* routed, const http::request& req,
-                  http::reply& r) {
+void check_answer(server& s, const http::route* routed, const http::request& req, http::reply& r) {
     const std::string detail = std::to_string(r.status) + " " + r.body;
     FUZZ_CHECK_MSG(documented_status(r.status), detail);
     FUZZ_CHECK(!r.content_type.empty());
@@ -273,9 +272,8 @@ http::reply dispatch(server& s, const http::request& req, const http::peer& from
 
 // Answers one parsed request; false when the connection would close after it.
 bool answer(server& s, const http::request& req) {
-    const std::string client =
-        http::client_address(peer_address, req["X-Forwarded-For"], req[field::forwarded],
-                             s.proxies);
+    const std::string client = http::client_address(peer_address, req["X-Forwarded-For"],
+                                                    req[field::forwarded], s.proxies);
     beast::error_code ec;
     net::ip::make_address(client, ec);
     FUZZ_CHECK_MSG(!ec, client);
@@ -349,8 +347,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                 parser.put_eof(ec);  // the client closed before the message was complete
                 break;
             }
-            const std::size_t used =
-                parser.put(boost::asio::buffer(rest.data(), rest.size()), ec);
+            const std::size_t used = parser.put(boost::asio::buffer(rest.data(), rest.size()), ec);
             rest.remove_prefix(used);
             if (ec == bhttp::error::need_more) {
                 ec = {};

@@ -89,8 +89,8 @@ bool check_validation(const json::value& document) {
         const auto* object = document.if_object();
         FUZZ_CHECK(object != nullptr);
         const auto* id = object->if_contains("sessionId");
-        FUZZ_CHECK(id != nullptr && id->is_string() && std::string_view(id->get_string()) ==
-                                                           std::string_view(p->session_id));
+        FUZZ_CHECK(id != nullptr && id->is_string() &&
+                   std::string_view(id->get_string()) == std::string_view(p->session_id));
         check_round_trip(*p, model::validate_progress);
     } else {
         const auto& issues = std::get<model::issue_list>(progress);
@@ -199,9 +199,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const auto& document = std::get<json::value>(parsed);
     fuzz::check_validation(document);
 
-    static const json::value stored = std::get<json::value>(model::parse_json(fuzz::stored_progress));
-    static const json::value fresh =
-        model::default_progress("fuzz", "2026-11-26T12:00:00.000Z");
+    static const json::value stored =
+        std::get<json::value>(model::parse_json(fuzz::stored_progress));
+    static const json::value fresh = model::default_progress("fuzz", "2026-11-26T12:00:00.000Z");
     FUZZ_CHECK(std::holds_alternative<model::progress>(model::validate_progress(stored)));
     FUZZ_CHECK(std::holds_alternative<model::progress>(model::validate_progress(fresh)));
     fuzz::check_patch(stored, document);

@@ -83,8 +83,7 @@ std::string describe(const std::variant<http::route, http::reply>& routed) {
 }
 
 // `target` names `expected` for `id`: the route when the id is valid, else a 400 in JSON.
-void expect_route(const std::string& target, endpoint expected, std::string_view id,
-                  bool valid) {
+void expect_route(const std::string& target, endpoint expected, std::string_view id, bool valid) {
     const auto routed = http::match_route(target);
     const std::string detail = target + " -> " + describe(routed);
     if (valid) {
@@ -100,9 +99,9 @@ void expect_route(const std::string& target, endpoint expected, std::string_view
 void check_any_route(const std::string& target) {
     const auto routed = http::match_route(target);
     if (const auto* r = std::get_if<http::route>(&routed)) {
-        const bool has_id = r->target == endpoint::progress || r->target == endpoint::progress_log ||
-                            r->target == endpoint::progress_events ||
-                            r->target == endpoint::live_page;
+        const bool has_id =
+            r->target == endpoint::progress || r->target == endpoint::progress_log ||
+            r->target == endpoint::progress_events || r->target == endpoint::live_page;
         if (has_id) FUZZ_CHECK_MSG(!model::session_id_problem(r->session_id), describe(routed));
         if (!has_id) FUZZ_CHECK(r->session_id.empty());
     } else {
@@ -116,9 +115,9 @@ void check_encoded_id(std::string_view id) {
     const bool valid = !model::session_id_problem(id);
     const std::string encoded = cli::encode_path_segment(id);
     for (std::size_t i = 0; i < encoded.size(); ++i) {
-        FUZZ_CHECK_MSG(is_pchar(encoded[i]) || (encoded[i] == '%' && i + 2 < encoded.size() &&
-                                                hex_value(encoded[i + 1]) >= 0 &&
-                                                hex_value(encoded[i + 2]) >= 0),
+        FUZZ_CHECK_MSG(is_pchar(encoded[i]) ||
+                           (encoded[i] == '%' && i + 2 < encoded.size() &&
+                            hex_value(encoded[i + 1]) >= 0 && hex_value(encoded[i + 2]) >= 0),
                        encoded);
     }
     FUZZ_CHECK(reference_decode(encoded) == std::string(id));
