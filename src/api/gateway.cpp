@@ -50,7 +50,7 @@ access required_access(http::endpoint e, verb method, const access_policy& polic
 }
 
 gateway::gateway(progress_api& progress, admin_api& admin, write_meter& writes,
-                 metrics::registry& metrics, access_policy policy, rate_limits limits)
+                 metrics::registry& metrics, access_policy policy, const rate_limits& limits)
     : progress_(progress),
       admin_(admin),
       writes_(writes),

@@ -29,7 +29,7 @@ access required_access(http::endpoint e, boost::beast::http::verb method,
 class gateway final : public http::request_handler {
 public:
     gateway(progress_api& progress, admin_api& admin, write_meter& writes,
-            metrics::registry& metrics, access_policy policy, rate_limits limits);
+            metrics::registry& metrics, access_policy policy, const rate_limits& limits);
 
     boost::asio::awaitable<http::reply> handle(const http::route& r, const http::request& req,
                                                const http::peer& from) override;

@@ -110,7 +110,7 @@ http::reply web_reply(std::string_view name) {
 }  // namespace
 
 progress_api::progress_api(store::store& store, live::hub& hub, const clock& clock,
-                           metrics::registry& metrics, api_options options)
+                           metrics::registry& metrics, const api_options& options)
     : store_(store), hub_(hub), clock_(clock), metrics_(metrics), options_(options) {}
 
 net::awaitable<http::reply> progress_api::handle(const http::route& r, const http::request& req,
@@ -189,6 +189,8 @@ net::awaitable<std::variant<write_permit, http::reply>> progress_api::permit_wri
     co_return co_await check_write_key(store_, session_id, req["X-Write-Key"], options_.ttl);
 }
 
+// By value, as every coroutine's parameters: a reference could outlive what it refers to.
+// cppcheck-suppress passedByValue
 net::awaitable<http::reply> progress_api::remove_progress(std::string session_id) {
     auto existed = co_await store_.remove(session_id);
     if (!existed) co_return http::store_failure_reply("Failed to delete progress", existed.error());
@@ -205,8 +207,9 @@ net::awaitable<void> pause_before_retry(int attempt) {
     thread_local std::minstd_rand random(std::random_device{}());
     const int ceiling_us = 200 * std::min(attempt + 1, 10);
     std::uniform_int_distribution<int> delay(0, ceiling_us);
-    net::steady_timer timer(co_await net::this_coro::executor,
-                            std::chrono::microseconds(delay(random)));
+    // Its own statement: GCC 12 can mishandle temporaries around a co_await in an argument list.
+    const auto executor = co_await net::this_coro::executor;
+    net::steady_timer timer(executor, std::chrono::microseconds(delay(random)));
     co_await timer.async_wait(net::as_tuple(net::use_awaitable));
 }
 
@@ -310,7 +313,8 @@ net::awaitable<http::reply> progress_api::post_log(std::string session_id,
 
 net::awaitable<http::reply> progress_api::events(std::string session_id, const http::request& req,
                                                  const http::peer& from) {
-    auto w = std::make_shared<live::watcher>(co_await net::this_coro::executor);
+    const auto executor = co_await net::this_coro::executor;
+    auto w = std::make_shared<live::watcher>(executor);
     // Registered before the stream reads the current state, so no write in between is missed.
     auto [registration, refusal] = hub_.watch(session_id, from.address, w);
     if (refusal == live::watch_refusal::instance_full) {

@@ -28,7 +28,7 @@ class progress_api final : public http::request_handler {
 public:
     /// Writes go to `store`; every accepted write is also published to `hub`'s watchers.
     progress_api(store::store& store, live::hub& hub, const clock& clock,
-                 metrics::registry& metrics, api_options options);
+                 metrics::registry& metrics, const api_options& options);
 
     boost::asio::awaitable<http::reply> handle(const http::route& r, const http::request& req,
                                                const http::peer& from) override;

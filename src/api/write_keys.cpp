@@ -41,7 +41,7 @@ std::string write_key_digest(std::string_view key) {
     }
     constexpr std::string_view hex = "0123456789abcdef";
     std::string text;
-    text.reserve(length * 2);
+    text.reserve(std::size_t{length} * 2);
     for (unsigned int i = 0; i < length; ++i) {
         text += hex[digest[i] >> 4];
         text += hex[digest[i] & 0x0F];

@@ -47,13 +47,13 @@ public:
     /// (connect, send, receive, timeout, malformed response) throws std::runtime_error with a
     /// one-line reason, e.g. "cannot connect to 127.0.0.1:3000: Connection refused".
     http_response request(boost::beast::http::verb method, std::string_view target,
-                          std::string body = {}, header_list headers = {});
+                          std::string body = {}, const header_list& headers = {});
 
     /// Sends a GET for a response that streams (an event stream) on a connection of its own, and
     /// hands each piece of the body to `on_data` as it arrives until `on_data` returns false or
     /// the server ends the body. Returns the status (the body is not read unless it is 200).
     /// Throws std::runtime_error on transport failure, or when nothing arrives for `idle`.
-    unsigned stream(std::string_view target, header_list headers,
+    unsigned stream(std::string_view target, const header_list& headers,
                     const std::function<bool(std::string_view)>& on_data,
                     std::chrono::milliseconds idle);
 

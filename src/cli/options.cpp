@@ -284,7 +284,10 @@ std::optional<std::string> resolve_security(const resolver& sources, security_se
 
 env_lookup process_environment() {
     return [](const std::string& name) -> std::optional<std::string> {
-        if (const char* v = std::getenv(name.c_str())) return std::string(v);
+        // Read at startup only, and nothing in progressd calls setenv.
+        if (const char* v = std::getenv(name.c_str())) {  // NOLINT(concurrency-mt-unsafe)
+            return std::string(v);
+        }
         return std::nullopt;
     };
 }
@@ -472,7 +475,7 @@ parse_outcome parse_options(const std::vector<std::string>& args, const env_look
         c.threads = *v;
     }
     if (sources.resolve(max_body)) {
-        auto v = to_integer<std::size_t>(max_body.value, 1024, 64 * 1024 * 1024);
+        auto v = to_integer<std::size_t>(max_body.value, 1024, std::size_t{64} * 1024 * 1024);
         if (!v)
             return failure("invalid body limit '" + max_body.value + "' from " +
                            origin(max_body, max_body.given) +

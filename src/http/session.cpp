@@ -47,7 +47,7 @@ constexpr std::size_t read_chunk_bytes = 4096;
 // the body we refused. Closing with unread data makes the kernel send RST, and the client may
 // then never see our answer; so read and discard for a bounded time first, as nginx does.
 constexpr auto linger_time = std::chrono::seconds(2);
-constexpr std::size_t linger_max_bytes = 1024 * 1024;
+constexpr std::size_t linger_max_bytes = std::size_t{1024} * 1024;
 
 // Sending TLS close_notify at the end waits for the socket for no longer than this.
 constexpr auto close_notify_timeout = std::chrono::seconds(1);

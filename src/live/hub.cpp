@@ -13,7 +13,7 @@ namespace net = boost::asio;
 // watcher
 
 watcher::watcher(net::any_io_executor executor)
-    : executor_(executor), timer_(std::move(executor)) {}
+    : executor_(std::move(executor)), timer_(executor_) {}
 
 void watcher::offer_progress(const progress_event& e) {
     {
@@ -88,7 +88,7 @@ pending_events watcher::take() {
 hub::hub(hub_limits limits) : limits_(limits) {}
 
 std::pair<std::unique_ptr<hub::registration>, watch_refusal> hub::watch(
-    const std::string& session_id, const std::string& client, std::shared_ptr<watcher> w) {
+    const std::string& session_id, const std::string& client, const std::shared_ptr<watcher>& w) {
     const std::lock_guard lock(mutex_);
     if (total_ >= limits_.max_watchers) return {nullptr, watch_refusal::instance_full};
     auto& of_client = per_client_[client];
@@ -96,7 +96,7 @@ std::pair<std::unique_ptr<hub::registration>, watch_refusal> hub::watch(
     ++of_client;
     ++total_;
     const watcher* raw = w.get();
-    sessions_[session_id].push_back(std::move(w));
+    sessions_[session_id].push_back(w);
     return {std::make_unique<registration>(*this, session_id, client, raw), watch_refusal::none};
 }
 

@@ -95,9 +95,9 @@ public:
     /// Registers `w` for `session_id` on behalf of `client` (an IP address), unless a limit
     /// forbids it. The registration ends when the returned object is destroyed.
     class registration;
-    std::pair<std::unique_ptr<registration>, watch_refusal> watch(const std::string& session_id,
-                                                                  const std::string& client,
-                                                                  std::shared_ptr<watcher> w);
+    std::pair<std::unique_ptr<registration>, watch_refusal> watch(
+        const std::string& session_id, const std::string& client,
+        const std::shared_ptr<watcher>& w);
 
     void publish_progress(const std::string& session_id, const progress_event& e);
     void publish_log(const std::string& session_id, const log_event& e);

@@ -18,7 +18,9 @@ store_poller::store_poller(store::store& store, hub& h, std::chrono::millisecond
     : store_(store), hub_(h), interval_(interval) {}
 
 net::awaitable<void> store_poller::run() {
-    net::steady_timer timer(co_await net::this_coro::executor);
+    // Its own statement: GCC 12 can mishandle temporaries around a co_await in an argument list.
+    const auto executor = co_await net::this_coro::executor;
+    net::steady_timer timer(executor);
     for (;;) {
         timer.expires_after(interval_);
         auto [ec] = co_await timer.async_wait(net::as_tuple(net::use_awaitable));

@@ -44,7 +44,7 @@ namespace {
 constexpr std::size_t worker_count = 4;
 
 // Answers are a few kB; a URL that points at something else may stream without end.
-constexpr std::size_t max_answer_bytes = 16 * 1024 * 1024;
+constexpr std::size_t max_answer_bytes = std::size_t{16} * 1024 * 1024;
 
 //------------------------------------------------------------------------------
 // libcurl handles

@@ -394,9 +394,10 @@ net::awaitable<result<std::string>> sqlite_store::claim_write_key(std::string se
 }
 
 void sqlite_store::purge_now() {
-    std::promise<void> done;
-    enqueue(write_job{purge_op{true}, [&done](const result<write_value>&) { done.set_value(); }});
-    done.get_future().wait();
+    auto done = std::make_shared<std::promise<void>>();
+    auto purged = done->get_future();
+    enqueue(write_job{purge_op{true}, [done](const result<write_value>&) { done->set_value(); }});
+    purged.wait();
 }
 
 // Not a coroutine itself: as one, co_awaiting resume_when_done on a temporary lambda, GCC 12
@@ -417,20 +418,16 @@ net::awaitable<result<T>> sqlite_store::submit(write_op op) {
 }
 
 void sqlite_store::enqueue(write_job job) {
-    bool accepted = false;
-    {
-        const std::lock_guard lock(queue_mutex_);
-        if (!stopping_) {
-            queue_.push_back(std::move(job));
-            accepted = true;
-        }
-    }
-    if (accepted) {
-        queue_ready_.notify_one();
-    } else if (job.complete) {
+    std::unique_lock lock(queue_mutex_);
+    if (stopping_) {
+        lock.unlock();
         // The store is closing: answer at once instead of leaving the caller hanging.
-        job.complete(store_errc::unavailable);
+        if (job.complete) job.complete(store_errc::unavailable);
+        return;
     }
+    queue_.push_back(std::move(job));
+    lock.unlock();
+    queue_ready_.notify_one();
 }
 
 //------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ class buffered_stderr_sink final : public spdlog::sinks::base_sink<std::mutex> {
 public:
     buffered_stderr_sink() : file_(fdopen(dup(STDERR_FILENO), "w")) {
         if (file_ == nullptr) file_ = stderr;
-        std::setvbuf(file_, nullptr, _IOFBF, 64 * 1024);
+        std::setvbuf(file_, nullptr, _IOFBF, std::size_t{64} * 1024);
     }
     ~buffered_stderr_sink() override {
         std::fflush(file_);
