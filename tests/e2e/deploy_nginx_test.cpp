@@ -269,13 +269,16 @@ private:
                 if (n <= 0) break;
                 head.append(buffer, static_cast<std::size_t>(n));
             }
+            {
+                // Kept before answering: once the client has its answer, heads() must show it.
+                const std::lock_guard lock(mutex_);
+                heads_.push_back(head.substr(0, head.find("\r\n\r\n") + 2));
+            }
             const std::string answer =
                 "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n"
                 "Connection: close\r\n\r\n{}";
             send(client, answer.data(), answer.size(), MSG_NOSIGNAL);
             close(client);
-            const std::lock_guard lock(mutex_);
-            heads_.push_back(head.substr(0, head.find("\r\n\r\n") + 2));
         }
     }
 

@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <gtest/gtest.h>
 #include <spdlog/spdlog.h>
 
 #include <chrono>
@@ -118,6 +119,14 @@ server_process::~server_process() {
     if (pid_ > 0) kill();
     if (reader_.joinable()) reader_.join();
     if (stderr_fd_ >= 0) close(stderr_fd_);
+    // A sanitizer build of the server reports on stderr and then aborts; the test may have had
+    // all its answers by then, so the report itself fails it.
+    for (const char* report : {"==ERROR: ", "WARNING: ThreadSanitizer", ": runtime error: "}) {
+        if (log_.find(report) != std::string::npos) {
+            ADD_FAILURE() << "progressd reported a sanitizer error:\n" << log_;
+            break;
+        }
+    }
 }
 
 std::string server_process::log() {
