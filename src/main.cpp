@@ -28,12 +28,16 @@
 
 // Each watcher holds a connection; a soft limit of 1,024 descriptors (a common default) would cap
 // them far below --max-watchers, so raise it to the hard limit the system allows.
-static void raise_descriptor_limit() {
+// Returns the open-file limit the process ends up with.
+static std::uint64_t raise_descriptor_limit() {
     rlimit limit{};
-    if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
-        limit.rlim_cur = limit.rlim_max;
-        setrlimit(RLIMIT_NOFILE, &limit);
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return RLIM_INFINITY;
+    if (limit.rlim_cur < limit.rlim_max) {
+        const rlim_t raised = limit.rlim_max;
+        limit.rlim_cur = raised;
+        if (setrlimit(RLIMIT_NOFILE, &limit) != 0) getrlimit(RLIMIT_NOFILE, &limit);
     }
+    return limit.rlim_cur;
 }
 
 // One line for an operator who put an open server on the network by accident.
@@ -61,7 +65,7 @@ int main(int argc, char** argv) {
     }
     const cli::config& config = *outcome.config;
     configure_logging(config.log_level, config.json_log);
-    raise_descriptor_limit();
+    const std::uint64_t open_file_limit = raise_descriptor_limit();
 
     try {
         system_clock clock;
@@ -95,7 +99,13 @@ int main(int argc, char** argv) {
         live::store_poller poller(*store, hub, std::chrono::seconds(1));
         http::limits limits;
         limits.max_body_bytes = config.max_body_bytes;
-        limits.max_connections = config.max_connections;
+        limits.max_connections = http::connections_within(config.max_connections, open_file_limit);
+        if (limits.max_connections < config.max_connections) {
+            spdlog::warn(
+                "at most {} connections (the open-file limit is {}, --max-connections {}); raise "
+                "the limit (ulimit -n, LimitNOFILE=) to serve more",
+                limits.max_connections, open_file_limit, config.max_connections);
+        }
         limits.idle_timeout = config.idle_timeout;
         limits.header_timeout = config.header_timeout;
         const http::session_policy policy{http::cors_policy(config.cors_origins),

@@ -356,7 +356,9 @@ parse_outcome parse_options(const std::vector<std::string>& args, const env_look
     add(sec.max_tools, "tools per progress [200]");
     add(sec.max_completed_steps, "completed steps per progress [1000]");
     add(sec.max_sessions, "sessions the embedded store holds [1000000]");
-    add(sec.max_connections, "open connections; more are answered 503 and closed [25000]");
+    add(sec.max_connections,
+        "open connections, at most what the open-file limit allows; more are answered 503 and "
+        "closed [25000]");
     add(sec.log_format, "access log as text or json (JSON lines) [text]");
     add(sec.tls_cert, "PEM certificate chain: serve HTTPS (reloaded on SIGHUP) [none]");
     add(sec.tls_key, "PEM private key of --tls-cert [none]");

@@ -69,6 +69,7 @@ public:
 
 private:
     boost::asio::awaitable<void> accept_loop();
+    void reserve_descriptor_states();
     void start_session(boost::asio::ip::tcp::socket socket);
     void end_session(const connection* conn);
     void return_unused_memory();

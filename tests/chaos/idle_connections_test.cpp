@@ -1,9 +1,9 @@
 // Connections that hold resources without doing anything: twenty thousand keep-alive
 // connections left idle after one request each (as many as the file limit allows), and clients
 // that send their headers too slowly. Each must be closed by the server at its timeout, and the
-// memory the connections took must stay bounded: a second wave reuses what the first one left.
-// (glibc keeps the freed memory, so RSS does not fall back to where it was; measured, reported.)
+// memory the connections took must go back once they are closed: RSS returns to its baseline.
 #include "chaos/chaos_support.hpp"
+#include "http/limits.hpp"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -21,9 +21,14 @@ using namespace std::chrono_literals;
 using steady = std::chrono::steady_clock;
 
 constexpr int wanted_connections = 20000;
-// Descriptors the server needs besides its connections (listener, epoll, the store, logs) and
-// the test process besides its sockets; both processes share the same hard limit.
-constexpr int fd_margin = 64;
+// The server keeps http::descriptors_reserved descriptors back from its connections (it would
+// refuse the rest with a 503), and the test process needs a few besides its sockets; both
+// processes share the same hard limit.
+constexpr int fd_margin = static_cast<int>(http::descriptors_reserved) + 64;
+// How far above its baseline RSS may stay once every connection is closed: what the connections
+// took is about 160 MiB, what they leave (timer and connection tables sized for the peak,
+// allocator caches) about 4 MiB.
+constexpr long rss_left_max_kib = 8 * 1024;
 constexpr auto idle_timeout = 15000ms;
 constexpr auto header_timeout = 1500ms;
 constexpr auto close_slack = 2000ms;  // how late after its timeout a close may come
@@ -212,15 +217,13 @@ TEST(idle_connections_test, twenty_thousand_idle_keep_alive_connections_close_at
     EXPECT_GE(first.loaded_fds, baseline_fds + n);
     EXPECT_LE((first.loaded_kib - baseline_kib) * 1024 / n, max_bytes_per_connection);
     EXPECT_LE(first.after_fds, baseline_fds + 2);
-    // Once they are closed, the server hands memory back (malloc_trim when the last one goes):
-    // RSS falls by at least a third of what the connections took. It does not fall all the way
-    // to the baseline yet (docs/reliability.md).
-    EXPECT_LE(first.after_kib - baseline_kib, (first.loaded_kib - baseline_kib) * 2 / 3)
+    // Once they are closed, the server hands the memory back (malloc_trim when the last one goes).
+    EXPECT_LE(first.after_kib - baseline_kib, rss_left_max_kib)
         << "RSS after the closes " << first.after_kib << " KiB, baseline " << baseline_kib;
     // A second wave must fit in the memory the first one left behind: bounded, not leaking.
     const auto second = idle_wave(server, n);
     EXPECT_LE(second.loaded_kib, first.loaded_kib + first.loaded_kib / 10);
-    EXPECT_LE(second.after_kib, first.after_kib + first.after_kib / 10);
+    EXPECT_LE(second.after_kib - baseline_kib, rss_left_max_kib);
     EXPECT_LE(second.after_fds, baseline_fds + 2);
 
     const auto per_connection = [&](long kib) {

@@ -177,5 +177,15 @@ TEST_F(operations_test, connections_over_the_limit_get_503_and_are_closed) {
     EXPECT_EQ(request(verb::get, "/healthz").status, 200u);
 }
 
+TEST_F(operations_test, a_connection_limit_past_the_open_file_limit_is_lowered_and_said_so) {
+    // Past the open-file limit accept() fails and the client waits unanswered; within it, a
+    // connection over the limit gets its 503 at once.
+    start({"--max-connections", "10000000"});
+    const std::string log = server_->log();
+    EXPECT_NE(log.find("connections (the open-file limit is "), std::string::npos) << log;
+    EXPECT_NE(log.find("--max-connections 10000000)"), std::string::npos) << log;
+    EXPECT_EQ(request(verb::get, "/healthz").status, 200u);
+}
+
 }  // namespace
 }  // namespace progressd::testing
