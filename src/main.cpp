@@ -76,7 +76,9 @@ int main(int argc, char** argv) {
         auto store = std::make_unique<store::instrumented_store>(
             store::open_store(config.store, store_options, clock), metrics);
         live::hub hub({config.max_watchers, config.max_watchers_per_client});
-        api::api_options api_options{config.ttl, config.heartbeat};
+        api::api_options api_options;
+        api_options.ttl = config.ttl;
+        api_options.heartbeat = config.heartbeat;
         api_options.quotas.max_tools = config.max_tools;
         api_options.quotas.max_completed_steps = config.max_completed_steps;
         api_options.max_log_entries = config.max_log_entries;
@@ -85,7 +87,8 @@ int main(int argc, char** argv) {
         api::write_meter writes;
         // The server exists only further down; the metrics ask it for its connection count.
         http::server* listening = nullptr;
-        api::admin_options admin_options{std::string(store::backend_label(config.store.backend))};
+        api::admin_options admin_options;
+        admin_options.store_name = store::backend_label(config.store.backend);
         admin_options.open_connections = [&listening] {
             return listening != nullptr ? listening->connection_count() : std::size_t{0};
         };

@@ -13,6 +13,7 @@
 
 #include <malloc.h>
 
+#include <algorithm>
 #include <csignal>
 #include <thread>
 #include <vector>
@@ -46,8 +47,10 @@ server::server(const listen_options& options, const limits& limits, request_hand
       strand_(net::make_strand(ioc_)),
       acceptor_(strand_),
       signals_(strand_, SIGINT, SIGTERM, SIGHUP),
-      shutdown_deadline_(strand_) {
+      shutdown_deadline_(strand_),
+      trim_timer_(strand_) {
     const auto endpoint = resolve_listen_endpoint(options);
+    reserve_descriptor_states();  // before listening, so that no client waits for it
     boost::system::error_code ec;
     acceptor_.open(endpoint.protocol(), ec);
     if (!ec) acceptor_.set_option(net::socket_base::reuse_address(true), ec);
@@ -60,7 +63,6 @@ server::server(const listen_options& options, const limits& limits, request_hand
 }
 
 void server::run() {
-    reserve_descriptor_states();
     net::co_spawn(strand_, accept_loop(), net::detached);
     wait_for_signal();
     std::vector<std::thread> extra;
@@ -194,6 +196,7 @@ void server::start_session(tcp::socket socket) {
     {
         const std::lock_guard lock(connections_mutex_);
         connections_.emplace(conn.get(), conn);
+        peak_connections_ = std::max(peak_connections_, connections_.size());
     }
     const connection* key = conn.get();
     net::co_spawn(conn->get_executor(),
@@ -211,28 +214,35 @@ void server::start_session(tcp::socket socket) {
 }
 
 void server::end_session(const connection* conn) {
-    bool none_left = false;
+    bool shrunk = false;
     {
         const std::lock_guard lock(connections_mutex_);
         connections_.erase(conn);
-        none_left = connections_.empty();
+        shrunk = connections_.empty() ||
+                 (peak_connections_ >= 1000 && connections_.size() * 4 <= peak_connections_);
+        if (shrunk) peak_connections_ = connections_.size();
     }
-    if (none_left) return_unused_memory();
+    if (shrunk) return_unused_memory();
     if (stopping_) finish_if_drained();
 }
 
 // Thousands of connections that closed leave their buffers and frames in malloc's free lists,
 // and glibc keeps them: RSS would stay at its peak after a wave of idle connections. When the
-// last connection is gone, hand that memory back, at most once a second (a trim walks the heap,
-// and clients without keep-alive can bring the count to zero many times a second).
+// last connection is gone, or a thousand or more have fallen to a quarter (event streams may
+// keep the count from ever reaching zero), hand that memory back: soon, but at most once a
+// second, since a trim walks the heap and clients without keep-alive can bring the count to
+// zero many times a second. Requests that come while one is pending join it.
 void server::return_unused_memory() {
-    const auto now = std::chrono::steady_clock::now().time_since_epoch().count();
-    auto last = last_trim_.load(std::memory_order_relaxed);
-    const auto one_second =
-        std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::seconds(1))
-            .count();
-    if (now - last < one_second || !last_trim_.compare_exchange_strong(last, now)) return;
-    malloc_trim(0);
+    if (trim_pending_.exchange(true)) return;
+    net::post(strand_, [this] {
+        trim_timer_.expires_at(last_trim_ + std::chrono::seconds(1));
+        trim_timer_.async_wait([this](const boost::system::error_code& ec) {
+            trim_pending_ = false;
+            if (ec) return;
+            last_trim_ = std::chrono::steady_clock::now();
+            malloc_trim(0);
+        });
+    });
 }
 
 void server::begin_shutdown() {

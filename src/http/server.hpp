@@ -90,12 +90,15 @@ private:
     boost::asio::signal_set signals_;
     boost::asio::steady_timer shutdown_deadline_;
     std::atomic<bool> stopping_{false};
-    std::atomic<std::chrono::steady_clock::rep> last_trim_{0};
+    boost::asio::steady_timer trim_timer_;  // on the strand, like last_trim_
+    std::chrono::steady_clock::time_point last_trim_;
+    std::atomic<bool> trim_pending_{false};
     std::function<void()> shutdown_hook_;
     std::function<void()> reload_hook_;
 
     std::mutex connections_mutex_;
     std::unordered_map<const connection*, std::weak_ptr<connection>> connections_;
+    std::size_t peak_connections_ = 0;  ///< the most open since the last trim
 };
 
 }  // namespace progressd::http

@@ -206,8 +206,8 @@ wave_result idle_wave(server_process& server, int n) {
 TEST(idle_connections_test, twenty_thousand_idle_keep_alive_connections_close_at_the_idle_timeout) {
     const long limit = raise_fd_limit();
     const int n = static_cast<int>(std::min<long>(wanted_connections, limit - fd_margin));
-    server_process server(
-        {"--store", "memory:", "--idle-timeout", std::to_string(idle_timeout.count())});
+    server_process server({"--store", "memory:", "--idle-timeout",
+                           std::to_string(idle_timeout.count()), "--max-connections", "25000"});
     warm_up(server);
     std::this_thread::sleep_for(200ms);
     const long baseline_kib = server.rss_kib();

@@ -120,7 +120,7 @@ TEST_F(events_test, expiry_sends_expired_and_ends_the_stream) {
 }
 
 TEST_F(events_test, one_write_reaches_a_thousand_watchers_exactly_once) {
-    start({"--max-watchers-per-ip", "2000"});
+    start({"--max-watchers-per-ip", "2000", "--max-connections", "2000"});
     post("crowd", 1);
     std::vector<std::unique_ptr<sse_client>> watchers;
     for (int i = 0; i < 1000; ++i) {

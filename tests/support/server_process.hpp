@@ -13,7 +13,7 @@ namespace progressd::testing {
 class server_process {
 public:
     /// Starts `PROGRESSD_BINARY --host 127.0.0.1 --port 0 <args>` (with `--write-rate 0
-    /// --read-rate 0` unless `args` set them) and waits (at most 10 s) for
+    /// --read-rate 0 --max-connections 1000` unless `args` set them) and waits (at most 10 s) for
     /// its "listening on" line. Throws std::runtime_error with the log when it does not come.
     explicit server_process(const std::vector<std::string>& args);
     ~server_process();
