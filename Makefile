@@ -4,12 +4,12 @@ PRESET ?= release
 BUILD_DIR := build/$(PRESET)
 JOBS ?= $(shell nproc)
 
-.PHONY: all bootstrap configure build run test test-asan test-tsan lint bench format clean
+.PHONY: all bootstrap configure build run test test-asan test-tsan lint soak bench format clean
 
 all: build
 
 # `make test` and `make bench` also install their own tools; `make run` only what it needs.
-test test-asan test-tsan lint: BOOTSTRAP_MODE = --test
+test test-asan test-tsan lint soak: BOOTSTRAP_MODE = --test
 bench: BOOTSTRAP_MODE = --bench
 
 bootstrap:
@@ -62,6 +62,11 @@ lint: bootstrap
 	    --enable=warning,performance,portability --library=posix,boost,openssl,sqlite3 \
 	    -I src -Dco_return=return --suppress=missingReturn -j $(JOBS) src
 	@echo "lint: clang-tidy and cppcheck found nothing in src/"
+
+# The two-minute soak (bench/soak on SQLite and on Redis, 0 errors and flat memory); `bench/soak`
+# alone runs the 30-minute one.
+soak: build
+	@ctest --preset $(PRESET) -C soak -L soak --output-on-failure
 
 bench: build
 	SKIP_BUILD=1 bench/run
