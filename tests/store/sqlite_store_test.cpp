@@ -193,6 +193,39 @@ TEST(sqlite_store_test, listing_and_counting_stay_cheap_with_100k_sessions) {
     EXPECT_LT(per_count, std::chrono::milliseconds(2));
 }
 
+TEST(sqlite_store_test, a_wal_that_grew_while_a_reader_held_checkpoints_back_is_cut_back) {
+    testing::temp_dir dir;
+    const std::string path = dir.path() + "/p.db";
+    const auto wal_bytes = [&] {
+        struct stat st {};
+        return ::stat((path + "-wal").c_str(), &st) == 0 ? static_cast<long>(st.st_size) : 0L;
+    };
+    manual_clock clock;
+    boost::asio::io_context ioc;
+    sqlite_store store({path}, clock);
+    const std::string value = R"({"pad":")" + std::string(8000, 'x') + R"("})";
+    const auto write_sessions = [&](int first, int count) {
+        for (int i = first; i < first + count; ++i) {
+            ASSERT_TRUE(run_sync(ioc, store.put("s" + std::to_string(i), value, 60s)));
+        }
+    };
+    {
+        // An open read transaction keeps every checkpoint from reaching the end of the WAL.
+        sqlite_connection reader(path, false);
+        reader.execute("BEGIN");
+        sqlite_statement read(reader.get(), "SELECT count(*) FROM progress");
+        ASSERT_TRUE(read.step());
+        ASSERT_FALSE(read.step());
+        write_sessions(0, 2000);
+        EXPECT_GT(wal_bytes(), 12L << 20);
+        reader.execute("COMMIT");
+    }
+    // The next checkpoint completes, and the write after it starts the WAL over.
+    write_sessions(2000, 600);
+    EXPECT_LE(wal_bytes(), (4L << 20) + (1L << 20));
+    EXPECT_EQ(count_rows(path, "progress"), 2600);
+}
+
 TEST(sqlite_store_test, an_unwritable_directory_fails_at_startup_naming_the_path) {
     if (geteuid() == 0) {
         // root ignores permissions, so use a path under a regular file instead.
