@@ -245,6 +245,33 @@ TEST(idle_connections_test, twenty_thousand_idle_keep_alive_connections_close_at
     }
 }
 
+TEST(idle_connections_test, memory_goes_back_when_most_connections_close_and_some_stay) {
+    // Event streams can keep the count of connections from ever reaching zero: the memory of
+    // the ones that closed must go back all the same.
+    constexpr int total = 8000;
+    constexpr int staying = 1000;
+    server_process server({"--store", "memory:", "--max-connections", "10000"});
+    warm_up(server);
+    std::this_thread::sleep_for(200ms);
+    const long baseline_kib = server.rss_kib();
+    auto sockets = open_idle_connections(server.port(), total);
+    ASSERT_EQ(static_cast<int>(sockets.size()), total);
+    const long loaded_kib = server.rss_kib();
+    for (std::size_t i = staying; i < sockets.size(); ++i) ::close(sockets[i].fd);
+    std::this_thread::sleep_for(1500ms);  // a trim comes at most a second after the last one
+    const long after_kib = server.rss_kib();
+    for (int i = 0; i < staying; ++i) ::close(sockets[static_cast<std::size_t>(i)].fd);
+
+    // The staying connections keep their share of what all of them took; the rest goes back.
+    const long kept_for_staying = (loaded_kib - baseline_kib) * staying / total;
+    EXPECT_LE(after_kib - baseline_kib, kept_for_staying + rss_left_max_kib)
+        << "baseline " << baseline_kib << " KiB, " << total << " open " << loaded_kib << " KiB, "
+        << staying << " left open " << after_kib << " KiB";
+    report_figure(std::to_string(total) + " connections then " + std::to_string(staying) +
+                  " left open: RSS " + fixed(mib(baseline_kib)) + " MiB → " +
+                  fixed(mib(loaded_kib)) + " MiB → " + fixed(mib(after_kib)) + " MiB");
+}
+
 TEST(idle_connections_test, headers_sent_a_byte_at_a_time_are_cut_at_the_header_timeout) {
     constexpr int slow_clients = 200;
     server_process server(
