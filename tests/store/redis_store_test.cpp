@@ -329,7 +329,9 @@ TEST_F(redis_store_test, starts_while_redis_is_down_and_recovers_within_a_second
         const auto r = run(s->ping());
         ASSERT_FALSE(r.has_value());
         EXPECT_EQ(r.error(), store_errc::unavailable);
-        EXPECT_LT(steady::now() - asked, 100ms);
+        // Answered without a connection attempt, so well within the 500 ms connect timeout
+        // (a loaded machine once took 330 ms to schedule the answer).
+        EXPECT_LT(steady::now() - asked, 400ms);
         std::this_thread::sleep_for(20ms);
     }
     EXPECT_EQ(log.count("unreachable"), 1u);  // one line, not one per attempt
