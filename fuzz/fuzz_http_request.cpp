@@ -14,7 +14,8 @@
 //
 // Invariants:
 // - a message Beast refuses, or one with a Transfer-Encoding that does not end in chunked,
-//   ends the connection with 400, 413 or 431 and a JSON body;
+//   ends the connection with 400, 413 or 431 and a JSON body (http/request_checks; so does an
+//   HTTP/1.1 request without a Host header, or one with two);
 // - every answer has a status the API documents (never 5xx but 507 for the full store), a JSON
 //   body when it says application/json (and none on a 304), Allow on a 405;
 // - the response as the session builds it serializes to HTTP that parses back to the same
@@ -34,6 +35,7 @@
 #include "http/client_address.hpp"
 #include "http/cors.hpp"
 #include "http/limits.hpp"
+#include "http/request_checks.hpp"
 #include "http/router.hpp"
 #include "live/hub.hpp"
 #include "metrics/registry.hpp"
@@ -297,11 +299,6 @@ bool answer(server& s, const http::request& req) {
     return req.keep_alive() && !r.close_connection;
 }
 
-// As session.cpp refuses it (RFC 9112 §6.3): a Transfer-Encoding that does not end in chunked.
-bool has_unframed_transfer_encoding(const bhttp::request_parser<bhttp::string_body>& parser) {
-    return parser.get().count(field::transfer_encoding) != 0 && !parser.chunked();
-}
-
 // A message Beast refused: session.cpp answers some and closes.
 void check_read_error(const beast::error_code& ec) {
     FUZZ_CHECK_MSG(ec.category() == beast::error_code(bhttp::error::bad_target).category(),
@@ -337,7 +334,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         while (!parser.is_done()) {
             if (parser.is_header_done() && !header_checked) {
                 header_checked = true;
-                if (fuzz::has_unframed_transfer_encoding(parser)) {
+                if (http::has_unframed_transfer_encoding(parser)) {
                     ec = bhttp::error::bad_transfer_encoding;
                     break;
                 }
@@ -366,10 +363,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             break;
         }
         if (!parser.is_done()) break;
-        if (!header_checked && fuzz::has_unframed_transfer_encoding(parser)) {
+        if (!header_checked && http::has_unframed_transfer_encoding(parser)) {
             fuzz::check_read_error(bhttp::error::bad_transfer_encoding);
             break;
         }
+        if (!http::host_problem(parser.get()).empty()) break;  // 400, and the connection closes
         if (!fuzz::answer(s, parser.get())) break;
     }
     return 0;

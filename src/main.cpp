@@ -33,8 +33,7 @@ static std::uint64_t raise_descriptor_limit() {
     rlimit limit{};
     if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return RLIM_INFINITY;
     if (limit.rlim_cur < limit.rlim_max) {
-        const rlim_t raised = limit.rlim_max;
-        limit.rlim_cur = raised;
+        limit.rlim_cur = limit.rlim_max;
         if (setrlimit(RLIMIT_NOFILE, &limit) != 0) getrlimit(RLIMIT_NOFILE, &limit);
     }
     return limit.rlim_cur;

@@ -1,6 +1,7 @@
 #include "http/session.hpp"
 
 #include "http/access_log.hpp"
+#include "http/request_checks.hpp"
 #include "http/router.hpp"
 #include "http/tls_context.hpp"
 
@@ -125,6 +126,13 @@ net::awaitable<bool> write_reply(Stream& stream, const limits& limits, unsigned 
     co_return !ec;
 }
 
+reply bad_request_reply(std::string_view problem) {
+    std::string body = R"({"error":"Bad request","details":[{"message":)";
+    model::append_json_string(body, problem);
+    body += "}]}";
+    return reply{400, std::move(body)};
+}
+
 // The answer to a request that could not be read, or nullopt when there is nobody to answer
 // (the peer left, or a deadline passed).
 std::optional<reply> reply_for_read_error(const beast::error_code& ec, const limits& limits) {
@@ -139,10 +147,7 @@ std::optional<reply> reply_for_read_error(const beast::error_code& ec, const lim
     const auto& parse_errors = beast::error_code(bhttp::error::bad_target).category();
     if (ec.category() == parse_errors && ec != bhttp::error::end_of_stream &&
         ec != bhttp::error::partial_message) {
-        std::string body = R"({"error":"Bad request","details":[{"message":)";
-        model::append_json_string(body, ec.message());
-        body += "}]}";
-        return reply{400, std::move(body)};
+        return bad_request_reply(ec.message());
     }
     return std::nullopt;
 }
@@ -286,14 +291,6 @@ bool expects_continue(const bhttp::request_parser<bhttp::string_body>& parser) {
     return beast::iequals(parser.get()[field::expect], "100-continue");
 }
 
-// RFC 9112 §6.3: a request with a Transfer-Encoding whose last coding is not chunked (e.g.
-// "chunked, identity", "identity", "xchunked") has no determinable length and must be refused
-// with 400 and the connection closed. Beast reads such a request as bodiless, which would make
-// its body the next request on the connection: a request smuggling shape.
-bool has_unframed_transfer_encoding(const bhttp::request_parser<bhttp::string_body>& parser) {
-    return parser.get().count(field::transfer_encoding) != 0 && !parser.chunked();
-}
-
 // Routes `req` and has it answered; `route_name` is set to the endpoint's name for the metrics
 // ("unmatched" when no route took it).
 net::awaitable<reply> dispatch(request_handler& handler, const request& req, const peer& from,
@@ -378,7 +375,9 @@ net::awaitable<void> run_session(std::shared_ptr<stream_connection<Stream>> conn
         if (!read_ec && has_unframed_transfer_encoding(parser)) {
             read_ec = bhttp::error::bad_transfer_encoding;
         }
-        if (!read_ec && !parser.is_done()) {
+        const std::string_view host_error =
+            read_ec ? std::string_view() : host_problem(parser.get());
+        if (!read_ec && host_error.empty() && !parser.is_done()) {
             if (expects_continue(parser)) {
                 bhttp::response<bhttp::empty_body> go_on{bhttp::status::continue_,
                                                          parser.get().version()};
@@ -391,8 +390,18 @@ net::awaitable<void> run_session(std::shared_ptr<stream_connection<Stream>> conn
                 co_await bhttp::async_read(stream, buffer, parser, use_tuple);
             read_ec = body_ec;
         }
+        // The answer to a request that is refused before it is routed, and why.
+        std::optional<reply> refusal;
+        std::string refusal_reason;
         if (read_ec) {
-            if (auto r = reply_for_read_error(read_ec, ctx.limits)) {
+            refusal = reply_for_read_error(read_ec, ctx.limits);
+            refusal_reason = read_ec.message();
+        } else if (!host_error.empty()) {
+            refusal = bad_request_reply(host_error);
+            refusal_reason = host_error;
+        }
+        if (read_ec || refusal) {
+            if (auto& r = refusal) {
                 answer_context a;
                 a.request_id = request_id_for({});
                 a.allow_origin = policy.cors.allow_origin({});
@@ -403,7 +412,7 @@ net::awaitable<void> run_session(std::shared_ptr<stream_connection<Stream>> conn
                             r->status,
                             r->body.size(),
                             {},
-                            read_ec.message()},
+                            refusal_reason},
                            policy.json_log);
                 if (policy.metrics)
                     policy.metrics->observe_request("unmatched", "-", r->status, {});

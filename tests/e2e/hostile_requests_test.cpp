@@ -21,6 +21,7 @@
 #include <map>
 #include <stdexcept>
 #include <string>
+#include <tuple>
 #include <vector>
 
 namespace progressd::testing {
@@ -862,6 +863,17 @@ std::vector<hostile_case> version_and_pipelining_cases() {
             EXPECT_EQ(header(a, "connection"), "");  // HTTP/1.0 without keep-alive: closed
         };
         cases.push_back(std::move(c));
+    }
+    for (const auto& [id, host_lines, problem] :
+         {std::tuple<std::string, std::string, std::string>{
+              "http_1_1_post_without_host", "", "An HTTP/1.1 request needs a Host header"},
+          {"two_host_headers", "Host: t\r\nHost: elsewhere.example\r\n",
+           "A request may carry only one Host header"}}) {
+        cases.push_back(answered(id,
+                                 "POST /api/progress/" + id + " HTTP/1.1\r\n" + host_lines +
+                                     "Content-Length: " + std::to_string(progress(id).size()) +
+                                     "\r\n\r\n" + progress(id),
+                                 400, bad_request(problem), {id}));
     }
     cases.push_back(answered("http_1_0_post_without_a_length",
                              "POST /api/progress/http_1_0_post_without_a_length HTTP/1.0\r\n\r\n" +
