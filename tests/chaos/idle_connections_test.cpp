@@ -197,7 +197,8 @@ wave_result idle_wave(server_process& server, int n) {
     w.closes = measure_closes(sockets);
     expect_closed_at(w.closes, idle_timeout);
     for (auto& s : sockets) ::close(s.fd);
-    std::this_thread::sleep_for(500ms);
+    // The server trims at most once a second: the trim for the last close may come that late.
+    std::this_thread::sleep_for(1500ms);
     w.after_kib = server.rss_kib();
     w.after_fds = open_fds(server.pid());
     return w;
@@ -248,8 +249,9 @@ TEST(idle_connections_test, twenty_thousand_idle_keep_alive_connections_close_at
 TEST(idle_connections_test, memory_goes_back_when_most_connections_close_and_some_stay) {
     // Event streams can keep the count of connections from ever reaching zero: the memory of
     // the ones that closed must go back all the same.
-    constexpr int total = 8000;
-    constexpr int staying = 1000;
+    // Each gtest case runs in a process of its own: raise the soft limit here too.
+    const int total = static_cast<int>(std::min<long>(8000, raise_fd_limit() - fd_margin));
+    const int staying = total / 8;
     server_process server({"--store", "memory:", "--max-connections", "10000"});
     warm_up(server);
     std::this_thread::sleep_for(200ms);
