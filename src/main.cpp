@@ -3,6 +3,7 @@
 #include "api/gateway.hpp"
 #include "api/progress_api.hpp"
 #include "cli/options.hpp"
+#include "cli/startup.hpp"
 #include "http/server.hpp"
 #include "live/hub.hpp"
 #include "live/redis_bridge.hpp"
@@ -71,6 +72,7 @@ int main(int argc, char** argv) {
         const store::open_options store_options{config.fsync, config.connect_timeout,
                                                 config.command_timeout, config.max_log_entries,
                                                 config.max_sessions};
+        cli::check_sqlite_directory(config.store);
         metrics::registry metrics(std::string(store::backend_label(config.store.backend)), clock);
         auto store = std::make_unique<store::instrumented_store>(
             store::open_store(config.store, store_options, clock), metrics);
@@ -102,11 +104,10 @@ int main(int argc, char** argv) {
         http::limits limits;
         limits.max_body_bytes = config.max_body_bytes;
         limits.max_connections = http::connections_within(config.max_connections, open_file_limit);
-        if (limits.max_connections < config.max_connections) {
-            spdlog::warn(
-                "at most {} connections (the open-file limit is {}, --max-connections {}); raise "
-                "the limit (ulimit -n, LimitNOFILE=) to serve more",
-                limits.max_connections, open_file_limit, config.max_connections);
+        if (auto warning =
+                cli::connection_limit_warning(limits.max_connections, config.max_connections,
+                                              config.max_connections_given, open_file_limit)) {
+            spdlog::warn("{}", *warning);
         }
         limits.idle_timeout = config.idle_timeout;
         limits.header_timeout = config.header_timeout;
@@ -137,9 +138,12 @@ int main(int argc, char** argv) {
         }
 
         const auto endpoint = server.local_endpoint();
-        spdlog::info("progressd {} listening on {}://{}:{} (store {}, ttl {}s, {} threads)",
-                     PROGRESSD_VERSION, tls ? "https" : "http", endpoint.address().to_string(),
-                     endpoint.port(), config.store_text, config.ttl.count(), config.threads);
+        spdlog::info(
+            "progressd {} listening on {}://{}:{} with store {} (ttl {}s, {} threads, at most {} "
+            "connections)",
+            PROGRESSD_VERSION, tls ? "https" : "http", endpoint.address().to_string(),
+            endpoint.port(), cli::describe_store(config.store), config.ttl.count(), config.threads,
+            limits.max_connections);
         flush_logs();
         server.run();
         store->close();
@@ -147,7 +151,9 @@ int main(int argc, char** argv) {
         spdlog::shutdown();
         return 0;
     } catch (const std::exception& e) {
-        spdlog::critical("{}", e.what());
+        // One line for one error, after whatever the log still buffers: the same text as a log
+        // line and again on stderr read as two failures.
+        flush_logs();
         std::cerr << "progressd: " << e.what() << "\n";
         return 1;
     }

@@ -70,6 +70,13 @@ std::invalid_argument bad_url(std::string_view problem, std::string_view base_ur
     return std::invalid_argument(std::string(problem) + ": " + std::string(base_url));
 }
 
+// "127.0.0.1:3000" is what people type; without a scheme a URL parser reads "127.0.0.1" as
+// one (or rejects the text), so anything without "://" is taken as http.
+std::string with_scheme(std::string_view base_url) {
+    if (base_url.find("://") != std::string_view::npos) return std::string(base_url);
+    return "http://" + std::string(base_url);
+}
+
 }  // namespace
 
 //------------------------------------------------------------------------------
@@ -166,8 +173,9 @@ std::string http_response::header(std::string_view name) const {
     return it == headers.end() ? std::string() : it->second;
 }
 
-http_client::http_client(std::string_view base_url, std::chrono::milliseconds timeout)
+http_client::http_client(std::string_view given_url, std::chrono::milliseconds timeout)
     : timeout_(timeout), connection_(std::make_unique<connection>()) {
+    const std::string base_url = with_scheme(given_url);
     const auto parsed = urls::parse_uri(base_url);
     if (!parsed) throw bad_url("invalid base URL (" + parsed.error().message() + ")", base_url);
     const urls::url_view& url = *parsed;
@@ -200,11 +208,26 @@ http_client::~http_client() {
     if (connection_->is_open()) connection_->close();
 }
 
+void http_client::set_token(std::string token) {
+    for (const char c : token) {
+        if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7F) {
+            throw std::invalid_argument("the token holds spaces or control characters");
+        }
+    }
+    token_ = std::move(token);
+}
+
+void http_client::add_common_headers(bhttp::request_header<>& req) const {
+    req.set(bhttp::field::host, host_header_);
+    req.set(bhttp::field::user_agent, "progressctl/" PROGRESSD_VERSION);
+    if (!token_.empty()) req.set(bhttp::field::authorization, "Bearer " + token_);
+}
+
 void http_client::connect() {
     const char* failed_step = nullptr;
     if (auto ec = connection_->open(host_, port_, timeout_, &failed_step)) {
         connection_->close();
-        throw std::runtime_error(std::string(failed_step) + " " + authority_ + ": " + ec.message());
+        throw unreachable_error("nothing answers at " + authority_ + " (" + ec.message() + ")");
     }
     ++connections_opened_;
 }
@@ -216,8 +239,7 @@ http_response http_client::request(bhttp::verb method, std::string_view target, 
     std::string path = prefix_ + std::string(target);
     if (path.empty()) path = "/";
     string_request req{method, path, 11};
-    req.set(bhttp::field::host, host_header_);
-    req.set(bhttp::field::user_agent, "progressctl/" PROGRESSD_VERSION);
+    add_common_headers(req);
     for (auto& [name, value] : headers) req.set(name, value);
     req.body() = std::move(body);
     req.prepare_payload();
@@ -254,12 +276,11 @@ unsigned http_client::stream(std::string_view target, const header_list& headers
     connection c;
     const char* failed_step = nullptr;
     if (auto ec = c.open(host_, port_, timeout_, &failed_step)) {
-        throw std::runtime_error(std::string(failed_step) + " " + authority_ + ": " + ec.message());
+        throw unreachable_error("nothing answers at " + authority_ + " (" + ec.message() + ")");
     }
     std::string path = prefix_ + std::string(target);
     string_request req{bhttp::verb::get, path, 11};
-    req.set(bhttp::field::host, host_header_);
-    req.set(bhttp::field::user_agent, "progressctl/" PROGRESSD_VERSION);
+    add_common_headers(req);
     for (auto& [name, value] : headers) req.set(name, value);
     beast::error_code ec;
     c.stream.expires_after(timeout_);

@@ -10,6 +10,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -29,11 +30,19 @@ struct http_response {
 
 using header_list = std::vector<std::pair<std::string, std::string>>;
 
+/// Thrown when no server can be reached at all (the name does not resolve, or the connection is
+/// refused or times out): "nothing answers at 127.0.0.1:3000 (Connection refused)".
+class unreachable_error : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
 class http_client {
 public:
-    /// `base_url` is `http://host[:port][/prefix]`; every request target is appended to the
-    /// prefix. Throws std::invalid_argument naming the problem for any other form, e.g.
-    /// "https is not supported yet: https://example.com". Does not connect yet.
+    /// `base_url` is `http://host[:port][/prefix]`, or `host[:port][/prefix]` meaning http;
+    /// every request target is appended to the prefix. Throws std::invalid_argument naming the
+    /// problem for any other form, e.g. "https is not supported yet: https://example.com".
+    /// Does not connect yet.
     explicit http_client(std::string_view base_url,
                          std::chrono::milliseconds timeout = std::chrono::seconds(10));
     ~http_client();
@@ -57,6 +66,11 @@ public:
                     const std::function<bool(std::string_view)>& on_data,
                     std::chrono::milliseconds idle);
 
+    /// Sends `Authorization: Bearer <token>` with every later request and stream; an empty
+    /// token sends none. Throws std::invalid_argument, without quoting the token, when it holds
+    /// characters a header cannot carry.
+    void set_token(std::string token);
+
     /// How many TCP connections this client has opened so far; shows keep-alive at work.
     std::size_t connections_opened() const { return connections_opened_; }
 
@@ -68,12 +82,14 @@ private:
 
     void connect();
     void disconnect();
+    void add_common_headers(boost::beast::http::request_header<>& req) const;
 
     std::string host_;  // for the resolver: no brackets around an IPv6 address
     std::string port_;
     std::string host_header_;  // as written in the URL
     std::string authority_;
     std::string prefix_;  // the base URL's path without its trailing '/'
+    std::string token_;   // never part of any message: it is a credential
     std::chrono::milliseconds timeout_;
     std::unique_ptr<connection> connection_;
     std::size_t connections_opened_ = 0;

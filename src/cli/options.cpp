@@ -99,7 +99,20 @@ std::map<std::string, std::string> load_env_files(const std::string& working_dir
     return values;
 }
 
-parse_outcome failure(std::string message) { return {std::nullopt, 2, std::move(message)}; }
+constexpr const char* help_footer = R"(Every option can also be set by the environment variable named after it, or in .env
+and .env.local in the working directory; a flag wins over the environment, which wins over
+.env.local, which wins over .env.
+
+Examples:
+  progressd                                    # http://127.0.0.1:3000, ./data/progress.db
+  progressd --host 0.0.0.0 --write-token "$(cat /etc/progressd/token)"
+  progressd --store redis://127.0.0.1:6379 --port 8080
+
+Docs: README.md, docs/security.md, docs/storage.md.)";
+
+parse_outcome failure(std::string message) {
+    return {std::nullopt, 2, std::move(message)};
+}
 
 // "a,b, c" → {"a","b","c"}; empty items are dropped.
 std::vector<std::string> split_list(std::string_view text) {
@@ -266,6 +279,7 @@ std::optional<std::string> resolve_security(const resolver& sources, security_se
     c.max_tools = max_tools;
     c.max_completed_steps = max_steps;
     c.max_connections = max_connections;
+    c.max_connections_given = sources.resolve(sec.max_connections);
     if (sources.resolve(sec.log_format)) {
         if (sec.log_format.value != "text" && sec.log_format.value != "json") {
             return "invalid log format '" + sec.log_format.value + "' from " +
@@ -312,57 +326,89 @@ parse_outcome parse_options(const std::vector<std::string>& args, const env_look
     security_settings sec;
     std::optional<std::string> env_file;
 
-    CLI::App app{"progressd: a live progress tracker for setup scripts", "progressd"};
+    CLI::App app{
+        "progressd: a live progress tracker for setup scripts. Scripts report their "
+        "progress over HTTP; people follow it live on a web page or with progressctl.",
+        "progressd"};
     app.set_version_flag("--version", std::string("progressd ") + PROGRESSD_VERSION);
-    const auto add = [&](setting& s, const std::string& help) {
-        app.add_option(s.flag, s.value, help + " (env " + s.env + ")");
+    app.footer(help_footer);
+    // One line of help: what the value means, its default, and the variable that also sets it.
+    const auto add = [&](setting& s, const char* group, const char* value_name,
+                         const std::string& help) {
+        return app.add_option(s.flag, s.value, help + " (env " + s.env + ")")
+            ->group(group)
+            ->type_name(value_name);
     };
-    add(host, "address to listen on [127.0.0.1]");
-    add(port, "TCP port, 0 for any free one [3000]");
-    add(store,
-        "sqlite:PATH, memory:, redis://[user:password@]host:port[/db] or kv-rest: "
-        "[sqlite:./data/progress.db]");
-    add(ttl, "seconds that progress and logs live after their last write [3600]");
-    add(threads, "I/O threads [number of cores]");
-    add(max_body, "largest accepted request body in bytes [65536]");
-    add(log_level, "trace, debug, info, warn, error or off [info]");
-    add(durability,
-        "normal (survives a crash of the process) or fsync (survives power loss) [normal]");
-    add(connect_timeout, "milliseconds to connect to Redis or the REST store [2000]");
-    add(command_timeout, "milliseconds a Redis or REST command may take [2000]");
-    add(max_watchers, "live event streams this instance serves at once [10000]");
-    add(max_watchers_per_ip, "live event streams one client IP may hold [50]");
-    add(heartbeat, "milliseconds between keep-alive comments on idle event streams [15000]");
-    add(idle_timeout, "milliseconds a keep-alive connection may wait for its next request [60000]");
-    add(header_timeout, "milliseconds a request may take to send its headers [10000]");
-    add(sec.write_token,
-        "Bearer token(s), comma-separated, that POST, PATCH and DELETE need [none: open]");
-    add(sec.read_token, "token(s) that GET and event streams need, also as ?token= [none: open]");
-    add(sec.admin_token, "token(s) for the admin API and /metrics [none: admin API off]");
+    constexpr const char* listening = "Listening";
+    constexpr const char* storing = "Store";
+    constexpr const char* limiting = "Limits";
+    constexpr const char* securing = "Security";
+    constexpr const char* live = "Live updates";
+    constexpr const char* logging = "Logging";
+    add(host, listening, "ADDRESS", "address to listen on, 0.0.0.0 for all; default 127.0.0.1");
+    add(port, listening, "PORT", "TCP port, 0 for any free one; default 3000");
+    add(threads, listening, "N", "I/O threads; default the number of cores");
+    add(sec.tls_cert, listening, "FILE",
+        "PEM certificate chain: serve HTTPS only (reloaded on SIGHUP); default none");
+    add(sec.tls_key, listening, "FILE", "PEM private key of --tls-cert; default none");
+    add(store, storing, "SPEC",
+        "sqlite:PATH, memory:, redis://[USER:PASSWORD@]HOST:PORT[/DB] or kv-rest: (URL and "
+        "token from KV_REST_API_URL, KV_REST_API_TOKEN); default sqlite:./data/progress.db, "
+        "or REDIS_URL or KV_REST_API_* when set");
+    add(ttl, storing, "SECONDS",
+        "how long progress and logs live after their last write; default 3600");
+    add(durability, storing, "normal|fsync",
+        "normal: an answered write survives a crash of the process; fsync: also a power loss; "
+        "default normal");
+    add(connect_timeout, storing, "MS",
+        "milliseconds to connect to Redis or the REST store; default 2000");
+    add(command_timeout, storing, "MS",
+        "milliseconds a Redis or REST command may take; default 2000");
+    add(max_body, limiting, "BYTES", "largest accepted request body; default 65536");
+    add(sec.max_connections, limiting, "N",
+        "open connections, at most the open-file limit allows; more are answered 503 and "
+        "closed; default 25000");
+    add(idle_timeout, limiting, "MS",
+        "milliseconds a keep-alive connection may wait for its next request; default 60000");
+    add(header_timeout, limiting, "MS",
+        "milliseconds a request may take to send its headers; default 10000");
+    add(sec.write_rate, limiting, "N", "writes per second per client, 0 for no limit; default 20");
+    add(sec.write_burst, limiting, "N", "writes at once per client; default 60");
+    add(sec.read_rate, limiting, "N", "reads per second per client, 0 for no limit; default 50");
+    add(sec.read_burst, limiting, "N", "reads at once per client; default 100");
+    add(sec.max_log_entries, limiting, "N", "error log entries per session; default 1000");
+    add(sec.max_tools, limiting, "N", "tools per progress; default 200");
+    add(sec.max_completed_steps, limiting, "N", "completed steps per progress; default 1000");
+    add(sec.max_sessions, limiting, "N",
+        "sessions the SQLite or memory store holds; default 1000000");
+    add(sec.write_token, securing, "TOKEN[,TOKEN...]",
+        "bearer tokens that POST, PATCH and DELETE need; default none (open)");
+    add(sec.read_token, securing, "TOKEN[,TOKEN...]",
+        "tokens that GET and event streams need, also as ?token=; default none (open)");
+    add(sec.admin_token, securing, "TOKEN[,TOKEN...]",
+        "tokens for the admin API and /metrics; default none (admin API off)");
     app.add_option(sec.session_keys.flag, sec.session_keys.value,
-                   "1 to give each session a write key on its first write, which later writes "
-                   "must present as X-Write-Key (env PROGRESSD_SESSION_KEYS)")
+                   "give each session a write key on its first write, which later writes must "
+                   "send as X-Write-Key; a bare --session-keys means 1; default 0 (env "
+                   "PROGRESSD_SESSION_KEYS)")
         ->expected(0, 1)
-        ->default_str("1");
-    add(sec.write_rate, "writes per second per client IP, 0 for no limit [20]");
-    add(sec.write_burst, "writes at once per client IP [60]");
-    add(sec.read_rate, "reads per second per client IP, 0 for no limit [50]");
-    add(sec.read_burst, "reads at once per client IP [100]");
-    add(sec.trust_proxy,
-        "proxy addresses or CIDRs, comma-separated, whose X-Forwarded-For and Forwarded "
-        "headers name the client [none]");
-    add(sec.cors_origin, "origins, comma-separated, allowed to call the API from a browser [*]");
-    add(sec.max_log_entries, "error log entries per session [1000]");
-    add(sec.max_tools, "tools per progress [200]");
-    add(sec.max_completed_steps, "completed steps per progress [1000]");
-    add(sec.max_sessions, "sessions the embedded store holds [1000000]");
-    add(sec.max_connections,
-        "open connections, at most what the open-file limit allows; more are answered 503 and "
-        "closed [25000]");
-    add(sec.log_format, "access log as text or json (JSON lines) [text]");
-    add(sec.tls_cert, "PEM certificate chain: serve HTTPS (reloaded on SIGHUP) [none]");
-    add(sec.tls_key, "PEM private key of --tls-cert [none]");
-    app.add_option("--env-file", env_file, "read this file instead of .env and .env.local");
+        ->group(securing)
+        ->type_name("[1|0]");
+    add(sec.trust_proxy, securing, "CIDR[,CIDR...]",
+        "proxies whose X-Forwarded-For and Forwarded headers name the client; default none");
+    add(sec.cors_origin, securing, "ORIGIN[,ORIGIN...]",
+        "origins allowed to call the API from a browser; default *");
+    add(max_watchers, live, "N", "live event streams this instance serves at once; default 10000");
+    add(max_watchers_per_ip, live, "N", "live event streams one client may hold; default 50");
+    add(heartbeat, live, "MS",
+        "milliseconds between keep-alive comments on idle event streams; default 15000");
+    add(log_level, logging, "LEVEL", "trace, debug, info, warn, error or off; default info");
+    add(sec.log_format, logging, "text|json",
+        "text, or json for one JSON object per line; default text");
+    app.add_option("--env-file", env_file,
+                   "read this file instead of .env and .env.local in the working directory")
+        ->group("Configuration")
+        ->type_name("FILE");
 
     std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 takes them reversed
     try {

@@ -50,6 +50,7 @@ struct config {
     std::size_t max_completed_steps = 1000;
     std::uint64_t max_sessions = 1000000;  ///< embedded stores
     std::size_t max_connections = 25000;
+    bool max_connections_given = false;  ///< set by a flag or variable, not the default
 
     bool json_log = false;  ///< access log as JSON lines
     std::string tls_cert;   ///< PEM files; both set → the listener speaks HTTPS only

@@ -1,14 +1,25 @@
 #include "cli/send.hpp"
 
 #include "cli/http_client.hpp"
+#include "cli/terminal_text.hpp"
 #include "util/clock.hpp"
 #include "util/net.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <boost/algorithm/string/trim.hpp>
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <stdexcept>
 
 namespace progressd::cli {
@@ -19,6 +30,9 @@ using bhttp::verb;
 struct usage_error : std::invalid_argument {
     using std::invalid_argument::invalid_argument;
 };
+
+//------------------------------------------------------------------------------
+// Options → JSON
 
 // NAME=STATUS[:VERSION] → {"NAME": {"status": STATUS, "version": VERSION}}.
 void add_tool(json::object& tools, const std::string& spec) {
@@ -47,15 +61,186 @@ json::object parse_error(const std::string& spec) {
             {"suggestedFix", spec.substr(last + 1)}};
 }
 
+// The merge patch of the progress fields, empty when the options set none.
+json::object progress_patch(const send_options& options) {
+    json::object patch;
+    if (options.step) patch["currentStep"] = *options.step;
+    if (options.total) patch["totalSteps"] = *options.total;
+    if (options.action) patch["currentAction"] = *options.action;
+    if (!options.tools.empty()) {
+        json::object tools;
+        for (const auto& spec : options.tools) add_tool(tools, spec);
+        patch["toolStatus"] = std::move(tools);
+    }
+    if (options.complete) patch["complete"] = true;
+    return patch;
+}
+
+//------------------------------------------------------------------------------
+// Summaries
+
+// "1 tool", "no errors", "3 entries".
+std::string counted(std::uint64_t n, const std::string& one, const std::string& many) {
+    if (n == 0) return "no " + many;
+    return std::to_string(n) + " " + (n == 1 ? one : many);
+}
+
 std::string summary(const json::value& progress) {
     const auto& p = progress.as_object();
     std::string line = "step " + json::serialize(p.at("currentStep"));
     if (const auto* total = p.if_contains("totalSteps")) line += "/" + json::serialize(*total);
-    line += ": " + std::string(p.at("currentAction").as_string());
-    line += " (" + std::to_string(p.at("toolStatus").as_object().size()) + " tools, " +
-            std::to_string(p.at("errors").as_array().size()) + " errors";
+    const auto& action = p.at("currentAction").as_string();
+    if (!action.empty()) line += ": " + printable(action);
+    line += " (" + counted(p.at("toolStatus").as_object().size(), "tool", "tools") + ", " +
+            counted(p.at("errors").as_array().size(), "error", "errors");
     if (p.at("complete").as_bool()) line += ", complete";
     return line + ")";
+}
+
+//------------------------------------------------------------------------------
+// Write keys
+
+// The key in `path`, or "" when there is no such file.
+std::string read_key_file(const std::string& path) {
+    std::error_code ec;
+    if (!std::filesystem::exists(path, ec) && !ec) return {};
+    std::ifstream in(path);
+    if (!in) throw std::runtime_error("cannot read key file " + path);
+    std::ostringstream text;
+    text << in.rdbuf();
+    std::string key = boost::algorithm::trim_copy(text.str());
+    if (key.empty()) throw std::runtime_error("key file " + path + " is empty");
+    return key;
+}
+
+// Creates `path` readable by its owner only and writes `key` into it. O_EXCL: a key file that
+// appeared meanwhile belongs to another send, and is not overwritten.
+void write_key_file(const std::string& path, const std::string& key) {
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        throw std::runtime_error("cannot create key file " + path + ": " + std::strerror(errno));
+    }
+    const std::string text = key + "\n";
+    const bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+    ::close(fd);
+    if (!written) throw std::runtime_error("cannot write key file " + path);
+}
+
+//------------------------------------------------------------------------------
+// One send
+
+class sender {
+public:
+    sender(const std::string& base_url, const std::string& id, const send_options& options,
+           std::ostream& err)
+        : client_(base_url),
+          target_("/api/progress/" + encode_path_segment(id)),
+          options_(options),
+          err_(err) {
+        client_.set_token(options.token);
+        key_ = options.write_key.empty() && !options.key_file.empty()
+                   ? read_key_file(options.key_file)
+                   : options.write_key;
+    }
+
+    // PATCHes `patch`; the stored progress, or nullopt after reporting a refusal.
+    std::optional<json::value> patch(const json::object& patch) {
+        const auto r = write(verb::patch, target_, patch, "application/merge-patch+json");
+        if (r.status != 200) return refused("the server", r);
+        return json::parse(r.body);
+    }
+
+    // Appends `entry` to the error log; the log's size, or nullopt after reporting a refusal.
+    std::optional<std::uint64_t> log(const json::object& entry) {
+        const auto r = write(verb::post, target_ + "/log", entry, "application/json");
+        if (r.status != 200) return refused("the error log", r);
+        return json::parse(r.body).at("totalErrors").to_number<std::uint64_t>();
+    }
+
+    // The session's current step, for log entries sent without a progress update; 0 for a
+    // session that does not exist yet.
+    json::value current_step() {
+        const auto r = client_.request(verb::get, target_);
+        if (r.status != 200) return 0;
+        return json::parse(r.body).at("currentStep");
+    }
+
+private:
+    http_response write(verb method, const std::string& target, const json::object& body,
+                        const char* content_type) {
+        header_list headers{{"Content-Type", content_type}};
+        if (!key_.empty()) headers.emplace_back("X-Write-Key", key_);
+        auto r = client_.request(method, target, json::serialize(body), headers);
+        keep(r.header("x-write-key"));
+        return r;
+    }
+
+    // The server claimed the session for us: the key must outlive this process, or the next
+    // send of the script is locked out.
+    void keep(const std::string& new_key) {
+        if (new_key.empty() || new_key == key_) return;
+        key_ = new_key;
+        if (options_.key_file.empty()) {
+            err_ << "progressctl: the server gave this session a write key that later sends "
+                    "need; pass --key-file FILE to keep it\n";
+            return;
+        }
+        write_key_file(options_.key_file, new_key);
+    }
+
+    std::nullopt_t refused(const char* who, const http_response& r) {
+        err_ << "progressctl: " << who << " answered " << r.status << ": " << printable(r.body)
+             << "\n";
+        return std::nullopt;
+    }
+
+    http_client client_;
+    std::string target_;
+    const send_options& options_;
+    std::ostream& err_;
+    std::string key_;
+};
+
+bool sends_nothing(const send_options& o) {
+    return !o.step && !o.total && !o.action && o.tools.empty() && o.errors.empty() && !o.complete;
+}
+
+int send(const std::string& base_url, const std::string& id, const send_options& options,
+         std::ostream& out, std::ostream& err) {
+    if (sends_nothing(options)) {
+        throw usage_error(
+            "nothing to send: give at least one of --step, --total, --action, --tool, --error "
+            "or --complete");
+    }
+    const json::object patch = progress_patch(options);
+    std::vector<json::object> entries;
+    for (const auto& spec : options.errors) entries.push_back(parse_error(spec));
+
+    sender s(base_url, id, options, err);
+    std::optional<json::value> stored;
+    if (!patch.empty()) {
+        stored = s.patch(patch);
+        if (!stored) return 1;
+    }
+    std::uint64_t logged = 0;
+    if (!entries.empty()) {
+        const json::value step = stored ? stored->at("currentStep") : s.current_step();
+        for (auto& entry : entries) {
+            entry["timestamp"] = to_iso8601(std::chrono::system_clock::now());
+            entry["step"] = step;
+            const auto total = s.log(entry);
+            if (!total) return 1;
+            logged = *total;
+        }
+    }
+    std::string line = stored ? summary(*stored) : "";
+    if (!entries.empty()) {
+        line += (line.empty() ? "" : "; ") + std::string("logged ") +
+                counted(entries.size(), "error", "errors") + " (" +
+                counted(logged, "entry", "entries") + " in the error log)";
+    }
+    out << line << "\n";
+    return 0;
 }
 
 }  // namespace
@@ -63,49 +248,7 @@ std::string summary(const json::value& progress) {
 int run_send(const std::string& base_url, const std::string& id, const send_options& options,
              std::ostream& out, std::ostream& err) {
     try {
-        json::object patch;
-        if (options.step) patch["currentStep"] = *options.step;
-        if (options.total) patch["totalSteps"] = *options.total;
-        if (options.action) patch["currentAction"] = *options.action;
-        if (!options.tools.empty()) {
-            json::object tools;
-            for (const auto& spec : options.tools) add_tool(tools, spec);
-            patch["toolStatus"] = std::move(tools);
-        }
-        if (options.complete) patch["complete"] = true;
-
-        http_client client(base_url);
-        const std::string target = "/api/progress/" + encode_path_segment(id);
-        std::vector<json::object> new_errors;
-        for (const auto& spec : options.errors) new_errors.push_back(parse_error(spec));
-        if (!new_errors.empty()) {
-            json::array errors;
-            const auto current = client.request(verb::get, target);
-            if (current.status == 200) errors = json::parse(current.body).at("errors").as_array();
-            for (const auto& e : new_errors) errors.push_back(e);
-            patch["errors"] = std::move(errors);
-        }
-
-        const auto r = client.request(verb::patch, target, json::serialize(patch),
-                                      {{"Content-Type", "application/merge-patch+json"}});
-        if (r.status != 200) {
-            err << "progressctl: the server answered " << r.status << ": " << r.body << "\n";
-            return 1;
-        }
-        const auto stored = json::parse(r.body);
-        for (const auto& e : new_errors) {
-            json::object entry = e;
-            entry["timestamp"] = to_iso8601(std::chrono::system_clock::now());
-            entry["step"] = stored.at("currentStep");
-            const auto logged = client.request(verb::post, target + "/log", json::serialize(entry));
-            if (logged.status != 200) {
-                err << "progressctl: the error log answered " << logged.status << ": "
-                    << logged.body << "\n";
-                return 1;
-            }
-        }
-        out << summary(stored) << "\n";
-        return 0;
+        return send(base_url, id, options, out, err);
     } catch (const std::invalid_argument& e) {  // a bad option or base URL
         err << "progressctl: " << e.what() << "\n";
         return 2;
