@@ -173,10 +173,10 @@ std::string http_response::header(std::string_view name) const {
     return it == headers.end() ? std::string() : it->second;
 }
 
-http_client::http_client(std::string_view given_url, std::chrono::milliseconds timeout)
+http_client::http_client(std::string_view base_url, std::chrono::milliseconds timeout)
     : timeout_(timeout), connection_(std::make_unique<connection>()) {
-    const std::string base_url = with_scheme(given_url);
-    const auto parsed = urls::parse_uri(base_url);
+    const std::string full_url = with_scheme(base_url);
+    const auto parsed = urls::parse_uri(full_url);
     if (!parsed) throw bad_url("invalid base URL (" + parsed.error().message() + ")", base_url);
     const urls::url_view& url = *parsed;
     if (url.scheme_id() == urls::scheme::https) {

@@ -142,9 +142,33 @@ TEST(http_client_test, refused_connection_throws_with_the_reason) {
     try {
         client.request(verb::get, "/healthz");
         FAIL() << "expected an exception";
-    } catch (const std::runtime_error& e) {
+    } catch (const unreachable_error& e) {
         EXPECT_EQ(std::string(e.what()),
-                  "cannot connect to 127.0.0.1:" + port + ": Connection refused");
+                  "nothing answers at 127.0.0.1:" + port + " (Connection refused)");
+    }
+}
+
+TEST(http_client_test, host_and_port_without_a_scheme_mean_http) {
+    testing::server_process server({"--store", "memory:"});
+    http_client client("127.0.0.1:" + std::to_string(server.port()));
+    EXPECT_EQ(client.request(verb::get, "/healthz").status, 200u);
+    EXPECT_EQ(http_client("localhost:3000").authority(), "localhost:3000");
+    EXPECT_EQ(http_client("example.com").authority(), "example.com:80");
+    EXPECT_THROW(http_client("ftp://example.com"), std::invalid_argument);
+}
+
+TEST(http_client_test, a_token_goes_as_a_bearer_header_and_never_into_messages) {
+    const std::string token = "client-token-0123456789";
+    testing::server_process server({"--store", "memory:", "--read-token", token});
+    http_client client(server.base_url());
+    EXPECT_EQ(client.request(verb::get, "/api/progress/x").status, 401u);
+    client.set_token(token);
+    EXPECT_EQ(client.request(verb::get, "/api/progress/x").status, 404u);
+    try {
+        client.set_token("bad token\r\nX-Injected: 1");
+        FAIL() << "expected a refusal";
+    } catch (const std::invalid_argument& e) {
+        EXPECT_EQ(std::string(e.what()).find("bad token"), std::string::npos);
     }
 }
 

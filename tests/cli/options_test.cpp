@@ -105,6 +105,33 @@ TEST_F(options_test, help_and_version_exit_zero) {
     EXPECT_EQ(version.message, std::string("progressd ") + PROGRESSD_VERSION);
 }
 
+TEST_F(options_test, help_reads_like_a_man_page) {
+    const std::string help = parse({"--help"}).message;
+    // Value names say what to give, never CLI11's generic TEXT.
+    EXPECT_EQ(help.find("TEXT"), std::string::npos) << help;
+    for (const char* shown : {"--port PORT", "--store SPEC", "--ttl SECONDS", "--threads N",
+                              "--write-token TOKEN", "--session-keys [1|0]", "--heartbeat MS"}) {
+        EXPECT_NE(help.find(shown), std::string::npos) << shown << "\n" << help;
+    }
+    // Defaults and variables, and options grouped by what they are about, in this order.
+    EXPECT_NE(help.find("default 3000 (env PORT)"), std::string::npos) << help;
+    std::size_t at = 0;
+    for (const char* group :
+         {"Listening:", "Store:", "Limits:", "Security:", "Live updates:", "Logging:"}) {
+        const auto found = help.find(group, at);
+        ASSERT_NE(found, std::string::npos) << group << "\n" << help;
+        at = found;
+    }
+    EXPECT_NE(help.find(".env.local"), std::string::npos) << help;
+}
+
+TEST_F(options_test, max_connections_given_tells_a_request_from_the_default) {
+    EXPECT_FALSE(parse({}).config->max_connections_given);
+    EXPECT_TRUE(parse({"--max-connections", "30000"}).config->max_connections_given);
+    environment_["PROGRESSD_MAX_CONNECTIONS"] = "30000";
+    EXPECT_TRUE(parse({}).config->max_connections_given);
+}
+
 }  // namespace
 }  // namespace progressd::cli
 
