@@ -217,10 +217,10 @@ void http_client::set_token(std::string token) {
     token_ = std::move(token);
 }
 
-void http_client::add_common_headers(bhttp::request_header<>& req) const {
-    req.set(bhttp::field::host, host_header_);
-    req.set(bhttp::field::user_agent, "progressctl/" PROGRESSD_VERSION);
-    if (!token_.empty()) req.set(bhttp::field::authorization, "Bearer " + token_);
+header_list http_client::common_headers() const {
+    header_list headers{{"Host", host_header_}, {"User-Agent", "progressctl/" PROGRESSD_VERSION}};
+    if (!token_.empty()) headers.emplace_back("Authorization", "Bearer " + token_);
+    return headers;
 }
 
 void http_client::connect() {
@@ -239,7 +239,7 @@ http_response http_client::request(bhttp::verb method, std::string_view target, 
     std::string path = prefix_ + std::string(target);
     if (path.empty()) path = "/";
     string_request req{method, path, 11};
-    add_common_headers(req);
+    for (auto& [name, value] : common_headers()) req.set(name, value);
     for (auto& [name, value] : headers) req.set(name, value);
     req.body() = std::move(body);
     req.prepare_payload();
@@ -280,7 +280,7 @@ unsigned http_client::stream(std::string_view target, const header_list& headers
     }
     std::string path = prefix_ + std::string(target);
     string_request req{bhttp::verb::get, path, 11};
-    add_common_headers(req);
+    for (auto& [name, value] : common_headers()) req.set(name, value);
     for (auto& [name, value] : headers) req.set(name, value);
     beast::error_code ec;
     c.stream.expires_after(timeout_);

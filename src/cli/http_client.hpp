@@ -82,7 +82,7 @@ private:
 
     void connect();
     void disconnect();
-    void add_common_headers(boost::beast::http::request_header<>& req) const;
+    header_list common_headers() const;  // Host, User-Agent, Authorization
 
     std::string host_;  // for the resolver: no brackets around an IPv6 address
     std::string port_;

@@ -99,7 +99,8 @@ std::map<std::string, std::string> load_env_files(const std::string& working_dir
     return values;
 }
 
-constexpr const char* help_footer = R"(Every option can also be set by the environment variable named after it, or in .env
+constexpr const char* help_footer =
+    R"help(Every option can also be set by the environment variable named after it, or in .env
 and .env.local in the working directory; a flag wins over the environment, which wins over
 .env.local, which wins over .env.
 
@@ -108,11 +109,9 @@ Examples:
   progressd --host 0.0.0.0 --write-token "$(cat /etc/progressd/token)"
   progressd --store redis://127.0.0.1:6379 --port 8080
 
-Docs: README.md, docs/security.md, docs/storage.md.)";
+Docs: README.md, docs/security.md, docs/storage.md.)help";
 
-parse_outcome failure(std::string message) {
-    return {std::nullopt, 2, std::move(message)};
-}
+parse_outcome failure(std::string message) { return {std::nullopt, 2, std::move(message)}; }
 
 // "a,b, c" → {"a","b","c"}; empty items are dropped.
 std::vector<std::string> split_list(std::string_view text) {

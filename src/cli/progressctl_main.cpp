@@ -23,7 +23,7 @@ constexpr const char* description =
     "any deployment of the original progress API), and checks that a deployment works.";
 
 constexpr const char* footer =
-    R"(BASE_URL is http://HOST[:PORT][/PREFIX]; HOST:PORT alone means http.
+    R"help(BASE_URL is http://HOST[:PORT][/PREFIX]; HOST:PORT alone means http.
 
 Environment:
   PROGRESSD_TOKEN   the bearer token for --token (a read token for watch, a write token for
@@ -39,7 +39,7 @@ Examples:
   progressctl send 127.0.0.1:3000 "$SESSION" --error "git:exit code 1:Run as administrator"
   progressctl watch 127.0.0.1:3000 "$SESSION"
 
-Run `progressctl COMMAND --help` for the options of each command.)";
+Run `progressctl COMMAND --help` for the options of each command.)help";
 
 // --token (env PROGRESSD_TOKEN) on `command`.
 void add_token(CLI::App& command, std::string& token, const char* needed_for) {

@@ -89,7 +89,7 @@ std::string summary(const json::value& progress) {
     const auto& p = progress.as_object();
     std::string line = "step " + json::serialize(p.at("currentStep"));
     if (const auto* total = p.if_contains("totalSteps")) line += "/" + json::serialize(*total);
-    const auto& action = p.at("currentAction").as_string();
+    const std::string action(p.at("currentAction").as_string());
     if (!action.empty()) line += ": " + printable(action);
     line += " (" + counted(p.at("toolStatus").as_object().size(), "tool", "tools") + ", " +
             counted(p.at("errors").as_array().size(), "error", "errors");

@@ -23,7 +23,8 @@ enum class outcome { running, succeeded, failed, expired };
 
 // Server-controlled text as it may be printed: a string's content, or any other JSON value.
 std::string text(const json::value& v) {
-    return printable(v.is_string() ? std::string_view(v.get_string()) : json::serialize(v));
+    if (v.is_string()) return printable(std::string(v.get_string()));
+    return printable(json::serialize(v));
 }
 
 // How many problems a progress reports: tools in `error` and entries of `errors`.
@@ -104,7 +105,7 @@ private:
     static std::string summary(const json::object& p) {
         std::string s = "step " + steps(p) + " " + text(p.at("currentAction"));
         for (const auto& [name, tool] : p.at("toolStatus").as_object()) {
-            s += " | " + printable(name) + ": " + text(tool.at("status"));
+            s += " | " + printable(std::string(name)) + ": " + text(tool.at("status"));
             if (const auto* v = tool.as_object().if_contains("version"); v && v->is_string()) {
                 s += " " + text(*v);
             }
@@ -127,7 +128,9 @@ private:
         out_ << "\x1b[H\x1b[2J" << bar(p) << "  "
              << (p.at("complete").as_bool() ? "finished" : "step " + steps(p)) << "\n"
              << text(p.at("currentAction")) << "\n\n";
-        for (const auto& [name, tool] : p.at("toolStatus").as_object()) tool_line(name, tool);
+        for (const auto& [name, tool] : p.at("toolStatus").as_object()) {
+            tool_line(std::string(name), tool);
+        }
         for (const auto& e : p.at("errors").as_array()) {
             out_ << "\x1b[31m! " << text(e.at("tool")) << ": " << text(e.at("error"))
                  << "\x1b[0m\n  fix: " << text(e.at("suggestedFix")) << "\n";
@@ -137,7 +140,7 @@ private:
         out_.flush();
     }
 
-    void tool_line(std::string_view name, const json::value& tool) {
+    void tool_line(const std::string& name, const json::value& tool) {
         const std::string status = text(tool.at("status"));
         const char* mark = status == "success"      ? "\x1b[32m✓"
                            : status == "error"      ? "\x1b[31m✗"

@@ -282,7 +282,9 @@ TEST_F(send_watch_test, watch_never_prints_a_control_character_from_the_server) 
             EXPECT_EQ(out.find(injected), std::string::npos) << tty << ": " << out;
         }
         EXPECT_NE(out.find("evil\xEF\xBF\xBD]0;pwned"), std::string::npos) << out;
-        if (!tty) EXPECT_EQ(out.find('\x1b'), std::string::npos) << out;
+        if (!tty) {
+            EXPECT_EQ(out.find('\x1b'), std::string::npos) << out;
+        }
     }
 }
 
