@@ -81,20 +81,35 @@ json::object progress_patch(const send_options& options) {
 
 // "1 tool", "no errors", "3 entries".
 std::string counted(std::uint64_t n, const std::string& one, const std::string& many) {
-    if (n == 0) return "no " + many;
-    return std::to_string(n) + " " + (n == 1 ? one : many);
+    if (n == 0) return std::string("no ").append(many);
+    std::string text = std::to_string(n);
+    text += ' ';
+    text += n == 1 ? one : many;
+    return text;
 }
 
+// Built with append, not `"literal" + std::string`: GCC 12 misreads that operator+ inlined
+// here and warns -Warray-bounds about a memcpy it cannot prove in range.
 std::string summary(const json::value& progress) {
     const auto& p = progress.as_object();
-    std::string line = "step " + json::serialize(p.at("currentStep"));
-    if (const auto* total = p.if_contains("totalSteps")) line += "/" + json::serialize(*total);
+    std::string line = "step ";
+    line += json::serialize(p.at("currentStep"));
+    if (const auto* total = p.if_contains("totalSteps")) {
+        line += '/';
+        line += json::serialize(*total);
+    }
     const std::string action(p.at("currentAction").as_string());
-    if (!action.empty()) line += ": " + printable(action);
-    line += " (" + counted(p.at("toolStatus").as_object().size(), "tool", "tools") + ", " +
-            counted(p.at("errors").as_array().size(), "error", "errors");
+    if (!action.empty()) {
+        line += ": ";
+        line += printable(action);
+    }
+    line += " (";
+    line += counted(p.at("toolStatus").as_object().size(), "tool", "tools");
+    line += ", ";
+    line += counted(p.at("errors").as_array().size(), "error", "errors");
     if (p.at("complete").as_bool()) line += ", complete";
-    return line + ")";
+    line += ')';
+    return line;
 }
 
 //------------------------------------------------------------------------------
@@ -235,9 +250,11 @@ int send(const std::string& base_url, const std::string& id, const send_options&
     }
     std::string line = stored ? summary(*stored) : "";
     if (!entries.empty()) {
-        line += (line.empty() ? "" : "; ") + std::string("logged ") +
-                counted(entries.size(), "error", "errors") + " (" +
-                counted(logged, "entry", "entries") + " in the error log)";
+        line += line.empty() ? "logged " : "; logged ";
+        line += counted(entries.size(), "error", "errors");
+        line += " (";
+        line += counted(logged, "entry", "entries");
+        line += " in the error log)";
     }
     out << line << "\n";
     return 0;

@@ -96,18 +96,30 @@ public:
     }
 
 private:
+    // The strings here are appended, not built with `"literal" + std::string`, which GCC 12
+    // inlines into a false -Warray-bounds warning.
     static std::string steps(const json::object& p) {
         std::string s = text(p.at("currentStep"));
-        if (const auto* total = p.if_contains("totalSteps")) s += "/" + text(*total);
+        if (const auto* total = p.if_contains("totalSteps")) {
+            s += '/';
+            s += text(*total);
+        }
         return s;
     }
 
     static std::string summary(const json::object& p) {
-        std::string s = "step " + steps(p) + " " + text(p.at("currentAction"));
+        std::string s = "step ";
+        s += steps(p);
+        s += ' ';
+        s += text(p.at("currentAction"));
         for (const auto& [name, tool] : p.at("toolStatus").as_object()) {
-            s += " | " + printable(std::string(name)) + ": " + text(tool.at("status"));
+            s += " | ";
+            s += printable(std::string(name));
+            s += ": ";
+            s += text(tool.at("status"));
             if (const auto* v = tool.as_object().if_contains("version"); v && v->is_string()) {
-                s += " " + text(*v);
+                s += ' ';
+                s += text(*v);
             }
         }
         if (p.at("complete").as_bool()) s += " | complete";
@@ -118,16 +130,24 @@ private:
         const int percent = percent_done(p);
         const int width = 30;
         const int filled = width * percent / 100;
-        return "[" + std::string(static_cast<std::size_t>(filled), '#') +
-               std::string(static_cast<std::size_t>(width - filled), '.') + "] " +
-               std::to_string(percent) + "%";
+        std::string s = "[";
+        s.append(static_cast<std::size_t>(filled), '#');
+        s.append(static_cast<std::size_t>(width - filled), '.');
+        s += "] ";
+        s += std::to_string(percent);
+        s += '%';
+        return s;
     }
 
     void redraw() {
         const json::object& p = *last_;
-        out_ << "\x1b[H\x1b[2J" << bar(p) << "  "
-             << (p.at("complete").as_bool() ? "finished" : "step " + steps(p)) << "\n"
-             << text(p.at("currentAction")) << "\n\n";
+        out_ << "\x1b[H\x1b[2J" << bar(p) << "  ";
+        if (p.at("complete").as_bool()) {
+            out_ << "finished\n";
+        } else {
+            out_ << "step " << steps(p) << "\n";
+        }
+        out_ << text(p.at("currentAction")) << "\n\n";
         for (const auto& [name, tool] : p.at("toolStatus").as_object()) {
             tool_line(std::string(name), tool);
         }
