@@ -45,10 +45,10 @@ std::size_t count_containing(const std::string& text, const std::string& needle)
     return n;
 }
 
-// progressd run for two seconds with an open-file limit of 4,096 (below what the default
+// progressd run for two seconds with an open-file limit of 1,024 (below what the default
 // --max-connections needs) and then stopped with SIGTERM.
 shell_result run_progressd_briefly(const std::string& args) {
-    return shell("ulimit -n 4096 && timeout -s TERM 2 " + std::string(PROGRESSD_BINARY) +
+    return shell("ulimit -n 1024 && timeout -s TERM 2 " + std::string(PROGRESSD_BINARY) +
                  " --host 127.0.0.1 --port 0 --store memory: " + args);
 }
 
@@ -65,7 +65,7 @@ TEST(first_minutes_test, an_explicit_max_connections_above_the_limit_warns_once)
     EXPECT_EQ(count_containing(run.output, "warn"), 1u) << run.output;
     EXPECT_EQ(count_containing(run.output,
                                "--max-connections 25000 is more than the open-file "
-                               "limit (4096) allows: serving at most 3968"),
+                               "limit (1024) allows: serving at most 896"),
               1u)
         << run.output;
 }
