@@ -103,7 +103,6 @@ int run(int argc, char** argv) {
     CLI::App app{description, "progressctl"};
     app.set_version_flag("--version", std::string("progressctl ") + PROGRESSD_VERSION);
     app.require_subcommand(1);
-    app.footer(footer);
 
     std::string base_url;
     std::string check_token;
@@ -127,6 +126,8 @@ int run(int argc, char** argv) {
     add_base_url(*watch_command, base_url);
     watch_command->add_option("ID", id, "the session id")->type_name("")->required();
     add_token(*watch_command, watch.token, "reads");
+    // Set last: a subcommand inherits the footer set before it is added, and would repeat it.
+    app.footer(footer);
 
     try {
         app.parse(argc, argv);
