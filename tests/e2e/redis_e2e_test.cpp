@@ -314,7 +314,8 @@ TEST_F(redis_e2e_test, the_documented_acl_is_enough_for_every_endpoint) {
     r = to_a.request(verb::get, "/api/admin/sessions", {}, admin);
     EXPECT_EQ(r.status, 200u) << r.body;
     if (r.status == 200) {
-        const auto& sessions = boost::json::parse(r.body).at("sessions").as_array();
+        const auto page = boost::json::parse(r.body);
+        const auto& sessions = page.at("sessions").as_array();
         ASSERT_EQ(sessions.size(), 1u) << r.body;
         EXPECT_EQ(sessions[0].at("sessionId"), "acl");
     }

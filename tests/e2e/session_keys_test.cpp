@@ -38,8 +38,7 @@ const std::vector<std::string> reserved_suffixes = {":log",      ":version",  ":
 
 std::string refusal(const std::string& suffix) {
     return R"({"error":"Invalid session ID","details":[{"message":"session ID must not end with ')" +
-           suffix + R"(' (reserved: it would name a key of another session)"}]
-})";
+           suffix + "' (reserved: it would name a key of another session)\"}]}";
 }
 
 class session_keys_test : public ::testing::TestWithParam<backend> {
