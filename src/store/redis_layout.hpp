@@ -31,7 +31,7 @@
 namespace progressd::store::redis_layout {
 
 /// The suffixes after "progress:{id}" of all keys of a session, the progress key's first (none).
-/// Each other one is a reserved suffix of session ids; tests/model/session_id_test.cpp checks it.
+/// Each other one is a reserved suffix of session ids; tests/store/redis_layout_test.cpp checks it.
 inline constexpr std::array<std::string_view, 5> session_key_suffixes = {
     std::string_view(), model::session_key_suffix::log, model::session_key_suffix::version,
     model::session_key_suffix::log_meta, model::session_key_suffix::write_key};
