@@ -32,6 +32,10 @@ std::string backend_name(const ::testing::TestParamInfo<backend>& info) {
     return "unknown";
 }
 
+void PrintTo(backend b, std::ostream* os) {
+    *os << backend_name(::testing::TestParamInfo<backend>(b, 0));
+}
+
 // The suffixes of docs/storage.md, written out here so that dropping one from the rule fails.
 const std::vector<std::string> reserved_suffixes = {":log",      ":version",  ":key",
                                                     ":log:meta", ":timeline", ":tombstone"};
