@@ -14,6 +14,35 @@ namespace {
 namespace net = boost::asio;
 using clock_type = std::chrono::steady_clock;
 
+// Appends the data field of an event. Data that another program wrote (a raw SET or PUBLISH on
+// Redis) may hold line breaks, which would end the field early and break the framing: JSON is
+// then written again compactly, on one line, and anything else is sent as one data line per
+// line, which an EventSource joins with "\n" (the SSE spec ends a line at CR, LF or CRLF).
+void append_data(std::string& text, std::string_view data) {
+    if (data.find_first_of("\r\n") == std::string_view::npos) {
+        text += "data: ";
+        text += data;
+        text += '\n';
+        return;
+    }
+    auto parsed = model::parse_json(data);
+    if (const auto* value = std::get_if<boost::json::value>(&parsed)) {
+        text += "data: ";
+        model::append_stringified(text, *value);
+        text += '\n';
+        return;
+    }
+    for (;;) {
+        const auto end = data.find_first_of("\r\n");
+        text += "data: ";
+        text += data.substr(0, end);
+        text += '\n';
+        if (end == std::string_view::npos) return;
+        const bool crlf = data[end] == '\r' && end + 1 < data.size() && data[end + 1] == '\n';
+        data.remove_prefix(end + (crlf ? 2 : 1));
+    }
+}
+
 std::string format_id(const event_id& id) {
     return std::to_string(id.version) + "-" + std::to_string(id.log_count);
 }
@@ -186,9 +215,8 @@ std::string format_event(std::string_view name, std::string_view id, std::string
         text += id;
         text += '\n';
     }
-    text += "data: ";
-    text += data;
-    text += "\n\n";
+    append_data(text, data);
+    text += '\n';
     return text;
 }
 

@@ -30,7 +30,8 @@ std::optional<event_id> parse_event_id(std::string_view text);
 /// not ErrorLogEntry objects (written by another program) are left out rather than sent broken.
 std::vector<std::string> log_entries(std::string_view array_text);
 
-/// "event: NAME\nid: ID\ndata: DATA\n\n" (no id line when `id` is empty). `data` must be one line.
+/// "event: NAME\nid: ID\ndata: DATA\n\n" (no id line when `id` is empty). `data` that spans
+/// several lines is put on one (JSON, written again compactly) or on several data lines.
 std::string format_event(std::string_view name, std::string_view id, std::string_view data);
 
 struct stream_options {

@@ -1,11 +1,14 @@
 #include "model/json_text.hpp"
 
+#include "model/js_number.hpp"
+
 #include <boost/json/basic_parser_impl.hpp>
 #include <boost/json/value_stack.hpp>
 
 #include <array>
+#include <charconv>
 #include <cmath>
-#include <cstdlib>
+#include <limits>
 
 namespace progressd::model {
 namespace {
@@ -14,7 +17,8 @@ namespace json = boost::json;
 
 // A basic_parser handler that builds a json::value through value_stack, as Boost.JSON's own
 // parser does, except for numbers: Boost 1.81 may be off by one unit in the last place on long
-// decimals, so each number is converted again from its text by strtod, which rounds correctly.
+// decimals, so each number is converted again from its text by std::from_chars, which rounds
+// correctly and, unlike strtod, ignores the C locale (a "de_DE" LC_NUMERIC made "1.5" read as 1).
 class js_value_builder {
 public:
     static constexpr std::size_t max_object_size = std::size_t(-1);
@@ -56,9 +60,13 @@ public:
         number_text_.append(s.data(), s.size());
         return true;
     }
-    bool on_int64(std::int64_t, json::string_view s, json::error_code&) { return push_number(s); }
-    bool on_uint64(std::uint64_t, json::string_view s, json::error_code&) { return push_number(s); }
-    bool on_double(double, json::string_view s, json::error_code&) { return push_number(s); }
+    bool on_int64(std::int64_t n, json::string_view s, json::error_code&) {
+        return push_number(s, static_cast<double>(n));
+    }
+    bool on_uint64(std::uint64_t n, json::string_view s, json::error_code&) {
+        return push_number(s, static_cast<double>(n));
+    }
+    bool on_double(double d, json::string_view s, json::error_code&) { return push_number(s, d); }
     bool on_bool(bool b, json::error_code&) {
         stack_.push_bool(b);
         return true;
@@ -72,11 +80,21 @@ public:
 
 private:
     // `last` is the final piece of the number's text; earlier pieces came through on_number_part.
-    bool push_number(json::string_view last) {
+    // `approximate` is Boost's own conversion of it.
+    bool push_number(json::string_view last, double approximate) {
         number_text_.append(last.data(), last.size());
-        // strtod gives ±HUGE_VAL (infinity) past the double range, as JSON.parse does; the
-        // validator then rejects it the way Zod rejects Infinity.
-        stack_.push_double(std::strtod(number_text_.c_str(), nullptr));
+        const char* begin = number_text_.data();
+        double value = 0;
+        const auto parsed = std::from_chars(begin, begin + number_text_.size(), value);
+        if (parsed.ec == std::errc::result_out_of_range) {
+            // from_chars leaves `value` alone past the double range; JSON.parse gives ±Infinity
+            // above it (which the validator then rejects as Zod rejects Infinity) and ±0 below.
+            // Boost's approximation is off by an ulp at most, so it tells the two apart.
+            const double magnitude =
+                std::fabs(approximate) >= 1 ? std::numeric_limits<double>::infinity() : 0.0;
+            value = std::copysign(magnitude, number_text_.front() == '-' ? -1.0 : 1.0);
+        }
+        stack_.push_double(value);
         number_text_.clear();
         return true;
     }
@@ -151,6 +169,68 @@ void append_json_string(std::string& out, std::string_view utf8) {
         }
     }
     out += '"';
+}
+
+namespace {
+
+void append_number(std::string& out, double number) {
+    if (std::isfinite(number)) {
+        append_js_number(out, number);
+    } else {
+        out += "null";  // as JSON.stringify writes Infinity
+    }
+}
+
+void append_members(std::string& out, const json::object& object) {
+    out += '{';
+    const char* separator = "";
+    for (const auto& [key, member] : object) {
+        out += separator;
+        append_json_string(out, std::string_view(key.data(), key.size()));
+        out += ':';
+        append_stringified(out, member);
+        separator = ",";
+    }
+    out += '}';
+}
+
+void append_elements(std::string& out, const json::array& array) {
+    out += '[';
+    const char* separator = "";
+    for (const auto& element : array) {
+        out += separator;
+        append_stringified(out, element);
+        separator = ",";
+    }
+    out += ']';
+}
+
+}  // namespace
+
+void append_stringified(std::string& out, const json::value& value) {
+    switch (value.kind()) {
+        case json::kind::null:
+            out += "null";
+            break;
+        case json::kind::bool_:
+            out += value.get_bool() ? "true" : "false";
+            break;
+        case json::kind::int64:
+        case json::kind::uint64:
+        case json::kind::double_:
+            append_number(out, value.to_number<double>());
+            break;
+        case json::kind::string:
+            append_json_string(
+                out, std::string_view(value.get_string().data(), value.get_string().size()));
+            break;
+        case json::kind::array:
+            append_elements(out, value.get_array());
+            break;
+        case json::kind::object:
+            append_members(out, value.get_object());
+            break;
+    }
 }
 
 }  // namespace progressd::model

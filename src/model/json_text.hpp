@@ -30,4 +30,10 @@ std::variant<boost::json::value, json_syntax_error> parse_json(std::string_view 
 /// Precondition: `utf8` is valid UTF-8.
 void append_json_string(std::string& out, std::string_view utf8);
 
+/// Appends `value` as JSON.stringify(value) writes it: on one line without spaces, members in
+/// their order, numbers as JavaScript prints them (a non-finite one as null), strings as above.
+/// Example: appends R"({"a":[1,0.5]})" for the value that parse_json("{ \"a\": [1.0, 5e-1] }")
+/// returns.
+void append_stringified(std::string& out, const boost::json::value& value);
+
 }  // namespace progressd::model

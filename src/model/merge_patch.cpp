@@ -16,7 +16,8 @@ void apply_merge_patch(json::value& target, const json::value& patch) {
     auto& object = target.get_object();
     for (const auto& [key, value] : patch.get_object()) {
         if (value.is_null()) {
-            object.erase(key);
+            // erase() would move the last member into the hole; JavaScript keeps the order.
+            object.stable_erase(key);
         } else {
             apply_merge_patch(object[key], value);
         }

@@ -23,6 +23,12 @@ std::optional<std::string> session_id_problem(std::string_view id) {
         return "session ID must be at most " + std::to_string(max_session_id_characters) +
                " characters";
     }
+    for (const auto suffix : reserved_session_id_suffixes) {
+        if (id.ends_with(suffix)) {
+            return "session ID must not end with '" + std::string(suffix) +
+                   "' (reserved: it would name a key of another session)";
+        }
+    }
     return std::nullopt;
 }
 

@@ -8,34 +8,43 @@
 
 namespace progressd::store::redis_layout {
 
+namespace {
+constexpr std::string_view key_prefix = "progress:";
+
+std::string session_key(std::string_view session_id, std::string_view suffix) {
+    std::string key;
+    key.reserve(key_prefix.size() + session_id.size() + suffix.size());
+    return key.append(key_prefix).append(session_id).append(suffix);
+}
+}  // namespace
+
 std::string progress_key(std::string_view session_id) {
-    return "progress:" + std::string(session_id);
+    return session_key(session_id, session_key_suffixes[0]);
 }
 
 std::string log_key(std::string_view session_id) {
-    return "progress:" + std::string(session_id) + ":log";
+    return session_key(session_id, model::session_key_suffix::log);
 }
 
 std::string log_meta_key(std::string_view session_id) {
-    return "progress:" + std::string(session_id) + ":log:meta";
+    return session_key(session_id, model::session_key_suffix::log_meta);
 }
 
 std::string version_key(std::string_view session_id) {
-    return "progress:" + std::string(session_id) + ":version";
+    return session_key(session_id, model::session_key_suffix::version);
 }
 
 std::string write_key_key(std::string_view session_id) {
-    return "progress:" + std::string(session_id) + ":key";
+    return session_key(session_id, model::session_key_suffix::write_key);
 }
 
 std::optional<std::string_view> session_of_progress_key(std::string_view key) {
-    constexpr std::string_view prefix = "progress:";
-    if (!key.starts_with(prefix) || key.size() == prefix.size()) return std::nullopt;
-    // ":log:meta" ends in neither of the others, so it needs its own test.
-    for (const std::string_view suffix : {":log", ":version", ":key", ":log:meta"}) {
+    if (!key.starts_with(key_prefix) || key.size() == key_prefix.size()) return std::nullopt;
+    // All reserved suffixes, not only today's keys: a later part of a session is never listed.
+    for (const auto suffix : model::reserved_session_id_suffixes) {
         if (key.ends_with(suffix)) return std::nullopt;
     }
-    return key.substr(prefix.size());
+    return key.substr(key_prefix.size());
 }
 
 const std::string_view put_script = R"lua(

@@ -11,12 +11,17 @@
 // PUBLISHes what it wrote on `events_channel`, so that every progressd instance sharing the
 // database can push the change to its own watchers (live/redis_bridge).
 //
-// Listing walks the keyspace with SCAN MATCH progress:*. A key ending in ":log", ":version",
-// ":key" or ":log:meta" is taken to be that part of a session, never a progress: a session whose
-// own id ends in one of these suffixes (which the original app allows) is not listed, though
-// everything else works for it.
+// Every key of a session is "progress:" + id + one of session_key_suffixes, and an id may not end
+// with any of them (model/session_id.hpp), so no two sessions share a key (docs/storage.md has
+// the proof). Listing walks the keyspace with SCAN MATCH progress:*; a key ending in a reserved
+// suffix is another part of a session, never a progress, and since no accepted id ends in one,
+// every session progressd can address is listed. (A session that the original app wrote under
+// such an id, e.g. "a:log", overwrote a key of "a" and cannot be addressed through progressd.)
 #pragma once
 
+#include "model/session_id.hpp"
+
+#include <array>
 #include <cstddef>
 #include <optional>
 #include <string>
@@ -25,6 +30,13 @@
 
 namespace progressd::store::redis_layout {
 
+/// The suffixes after "progress:{id}" of all keys of a session, the progress key's first (none).
+/// Each other one is a reserved suffix of session ids; tests/store/redis_layout_test.cpp checks it.
+inline constexpr std::array<std::string_view, 5> session_key_suffixes = {
+    std::string_view(), model::session_key_suffix::log, model::session_key_suffix::version,
+    model::session_key_suffix::log_meta, model::session_key_suffix::write_key};
+
+/// Example: log_key("a") == "progress:a:log".
 std::string progress_key(std::string_view session_id);
 std::string log_key(std::string_view session_id);
 std::string version_key(std::string_view session_id);

@@ -583,6 +583,46 @@ std::vector<hostile_case> victim_cases() {
     return cases;
 }
 
+// Issue 11, item 1: ids that would name a key of the victim in the Redis layout
+// ("progress:victim:log" is the victim's log). Refused on every store alike; the victim is
+// checked byte-identical after each, as after every entry.
+std::vector<hostile_case> session_key_cases() {
+    std::vector<hostile_case> cases;
+    const auto reserved = [](std::string_view suffix) {
+        return invalid_session_id("session ID must not end with '" + std::string(suffix) +
+                                  "' (reserved: it would name a key of another session)");
+    };
+    cases.push_back(answered("id_naming_the_victims_log_overwrites_it",
+                             post("victim:log", "[" + log_entry() + "]"), 400, reserved(":log"),
+                             {}));
+    cases.push_back(answered("id_naming_the_victims_log_appends_to_it",
+                             post_log("victim:log", log_entry()), 400, reserved(":log"), {}));
+    cases.push_back(answered("id_naming_the_victims_version",
+                             post("victim:version", progress("victim:version")), 400,
+                             reserved(":version"), {}));
+    cases.push_back(answered("id_naming_the_victims_version_patched",
+                             request("PATCH", "/api/progress/victim:version", "{}"), 400,
+                             reserved(":version"), {}));
+    cases.push_back(answered("id_naming_the_victims_write_key",
+                             post("victim:key", progress("victim:key")), 400, reserved(":key"),
+                             {}));
+    cases.push_back(answered("id_naming_the_victims_log_meta",
+                             post("victim:log:meta", progress("victim:log:meta")), 400,
+                             reserved(":log:meta"), {}));
+    cases.push_back(answered("id_naming_the_victims_log_deleted",
+                             request("DELETE", "/api/progress/victim:log", ""), 400,
+                             reserved(":log"), {}));
+    cases.push_back(answered("id_naming_the_victims_log_percent_encoded",
+                             post("victim%3Alog%3Ameta", progress("victim:log:meta")), 400,
+                             reserved(":log:meta"), {}));
+    cases.push_back(answered("id_naming_the_victims_timeline", get("/api/progress/victim:timeline"),
+                             400, reserved(":timeline"), {}));
+    cases.push_back(answered("id_naming_the_victims_tombstone",
+                             get("/api/progress/victim:tombstone/events"), 400,
+                             reserved(":tombstone"), {}));
+    return cases;
+}
+
 std::vector<hostile_case> framing_cases() {
     std::vector<hostile_case> cases;
     const auto framed = [&](std::string name, std::string_view framing, const std::string& body,
@@ -926,9 +966,10 @@ std::vector<hostile_case> version_and_pipelining_cases() {
 
 std::vector<hostile_case> default_limits_catalogue() {
     std::vector<hostile_case> all;
-    for (auto part : {json_syntax_cases(), number_and_key_cases(), encoding_cases(),
-                      wrong_type_cases(), size_cases(), victim_cases(), framing_cases(),
-                      target_cases(), method_cases(), version_and_pipelining_cases()}) {
+    for (auto part :
+         {json_syntax_cases(), number_and_key_cases(), encoding_cases(), wrong_type_cases(),
+          size_cases(), victim_cases(), framing_cases(), target_cases(), method_cases(),
+          version_and_pipelining_cases(), session_key_cases()}) {
         for (auto& c : part) all.push_back(std::move(c));
     }
     return all;

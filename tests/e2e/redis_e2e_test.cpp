@@ -8,8 +8,10 @@
 #include <boost/json/parse.hpp>
 
 #include <atomic>
+#include <fstream>
 #include <mutex>
 #include <set>
+#include <sstream>
 #include <thread>
 
 namespace progressd::testing {
@@ -194,6 +196,138 @@ TEST_F(redis_e2e_test,
     }
     EXPECT_GT(total_acknowledged, 50) << "the load was too light to prove anything";
     EXPECT_TRUE(a->running());
+}
+
+//------------------------------------------------------------------------------
+// Text that another program wrote (issue 11, item 8)
+
+// A pretty-printed progress, as a person or a script using JSON.stringify(v, null, 2) writes it.
+std::string pretty_progress(const std::string& id) {
+    return "{\n  \"sessionId\": \"" + id +
+           "\",\r\n  \"currentStep\": 2,\n  \"completedSteps\": [],\n"
+           "  \"currentAction\": \"Installing Git\",\n"
+           "  \"toolStatus\": {\"git\": {\"status\": \"installing\", \"version\": null}},\n"
+           "  \"errors\": [],\n  \"timestamp\": \"2026-11-26T12:00:00.000Z\",\n"
+           "  \"phase\": \"phase1\",\n  \"complete\": false\n}\n";
+}
+
+void expect_one_line_json(const std::optional<sse_event>& e, const std::string& name,
+                          const std::string& data) {
+    ASSERT_TRUE(e);
+    EXPECT_EQ(e->name, name);
+    EXPECT_EQ(e->data, data);
+    boost::system::error_code ec;
+    (void)boost::json::parse(e->data, ec);
+    EXPECT_FALSE(ec) << e->data;
+}
+
+TEST_F(redis_e2e_test, line_breaks_in_text_another_program_wrote_never_break_an_event) {
+    redis_server redis;
+    auto a = start_progressd(redis);
+    EXPECT_EQ(redis.cli({"SET", "progress:set", pretty_progress("set"), "EX", "3600"}), "OK\n");
+    {
+        // Read by GET when the stream starts.
+        sse_client watcher(a->port(), "/api/progress/set/events");
+        ASSERT_EQ(watcher.status(), 200);
+        expect_one_line_json(watcher.next(), "progress", progress_body("set", 2));
+    }
+    sse_client watcher(a->port(), "/api/progress/pub/events");
+    ASSERT_EQ(watcher.status(), 200);
+    ASSERT_EQ(watcher.next()->name, "waiting");
+    std::this_thread::sleep_for(200ms);  // let the bridge finish subscribing
+    // Forwarded from a PUBLISH by the bridge.
+    EXPECT_EQ(
+        redis.cli({"PUBLISH", "progressd:events", "progress\npub\n7\n" + pretty_progress("pub")}),
+        "1\n");
+    auto e = watcher.next(2s);
+    expect_one_line_json(e, "progress", progress_body("pub", 2));
+    EXPECT_EQ(e->id, "7-0");
+    EXPECT_EQ(redis.cli({"PUBLISH", "progressd:events",
+                         "log\npub\n1\n{\n  \"tool\": \"git\",\n  \"error\": \"exit code 1\",\n"
+                         "  \"suggestedFix\": \"Run as administrator\",\n"
+                         "  \"timestamp\": \"2026-11-26T12:00:00.000Z\",\n  \"step\": 1\n}"}),
+              "1\n");
+    e = watcher.next(2s);
+    expect_one_line_json(e, "log", log_body(1));
+    EXPECT_EQ(e->id, "7-1");
+}
+
+//------------------------------------------------------------------------------
+// The least-privilege ACL of docs/scaling.md (issue 11, item 8)
+
+// The documented `ACL SETUSER …` line, read from docs/scaling.md so that the doc cannot drift
+// from what is tested, with its PASSWORD placeholder replaced by `password`.
+std::vector<std::string> documented_acl(const std::string& password) {
+    std::ifstream doc(std::string(PROGRESSD_SOURCE_DIR) + "/docs/scaling.md");
+    for (std::string line; std::getline(doc, line);) {
+        std::istringstream words(line);
+        std::vector<std::string> acl;
+        for (std::string word; words >> word;)
+            acl.push_back(word == ">PASSWORD" ? ">" + password : word);
+        if (acl.size() > 2 && acl[0] == "ACL" && acl[1] == "SETUSER") return acl;
+    }
+    return {};
+}
+
+TEST_F(redis_e2e_test, the_documented_acl_is_enough_for_every_endpoint) {
+    const std::string admin_token = "admin-token-0123456789";
+    const auto acl = documented_acl("acl-password-0123");
+    ASSERT_GT(acl.size(), 3u) << "no ACL SETUSER line in docs/scaling.md";
+    redis_server redis;
+    ASSERT_EQ(redis.cli(acl), "OK\n");
+    const std::string url =
+        "redis://" + acl[2] + ":acl-password-0123@127.0.0.1:" + std::to_string(redis.port());
+    const std::vector<std::string> args = {"--store", url, "--admin-token", admin_token};
+    server_process a(args);
+    server_process b(args);
+    cli::http_client to_a(a.base_url());
+    cli::http_client to_b(b.base_url());
+    const cli::header_list admin = {{"Authorization", "Bearer " + admin_token}};
+
+    sse_client watcher(b.port(), "/api/progress/acl/events");
+    ASSERT_EQ(watcher.status(), 200);
+    ASSERT_EQ(watcher.next()->name, "waiting");
+    std::this_thread::sleep_for(200ms);  // let B's bridge finish subscribing
+
+    auto r = to_a.request(verb::post, "/api/progress/acl", progress_body("acl", 1));
+    EXPECT_EQ(r.status, 200u) << r.body;
+    auto e = watcher.next(2s);
+    ASSERT_TRUE(e) << b.log();
+    EXPECT_EQ(e->name, "progress");
+    r = to_a.request(verb::patch, "/api/progress/acl", R"({"currentStep":2})");
+    EXPECT_EQ(r.status, 200u) << r.body;
+    e = watcher.next(2s);
+    ASSERT_TRUE(e) << b.log();
+    EXPECT_EQ(e->name, "progress");
+    r = to_a.request(verb::post, "/api/progress/acl/log", log_body(1));
+    EXPECT_EQ(r.status, 200u) << r.body;
+    e = watcher.next(2s);
+    ASSERT_TRUE(e) << b.log();
+    EXPECT_EQ(e->name, "log");
+    r = to_b.request(verb::get, "/api/progress/acl");
+    EXPECT_EQ(r.status, 200u) << r.body;
+    EXPECT_EQ(boost::json::parse(r.body).at("currentStep"), 2);
+    r = to_b.request(verb::get, "/api/progress/acl/log");
+    EXPECT_EQ(r.body, R"({"errors":[)" + log_body(1) + "]}");
+    EXPECT_EQ(to_a.request(verb::get, "/readyz").status, 200u);
+
+    r = to_a.request(verb::get, "/api/admin/sessions", {}, admin);
+    EXPECT_EQ(r.status, 200u) << r.body;
+    if (r.status == 200) {
+        const auto page = boost::json::parse(r.body);
+        const auto& sessions = page.at("sessions").as_array();
+        ASSERT_EQ(sessions.size(), 1u) << r.body;
+        EXPECT_EQ(sessions[0].at("sessionId"), "acl");
+    }
+    r = to_a.request(verb::delete_, "/api/progress/acl", {}, admin);
+    EXPECT_EQ(r.status, 200u) << r.body;
+    EXPECT_EQ(to_b.request(verb::get, "/api/progress/acl").status, 404u);
+    // B's watcher saw every write made on A, the DELETE included, through SUBSCRIBE.
+    e = watcher.next(2s);
+    ASSERT_TRUE(e) << b.log();
+    EXPECT_EQ(e->name, "expired");
+    EXPECT_EQ(a.log().find("NOPERM"), std::string::npos) << a.log();
+    EXPECT_EQ(b.log().find("NOPERM"), std::string::npos) << b.log();
 }
 
 }  // namespace

@@ -33,6 +33,18 @@ TEST(sse_stream_test, events_are_framed_as_the_spec_says) {
     EXPECT_EQ(format_event("waiting", "", "{}"), "event: waiting\ndata: {}\n\n");
 }
 
+// Text that another program stored or published (a raw SET of pretty-printed JSON) must not end
+// the data field early: the rest would be read as other fields, or as the end of the event.
+TEST(sse_stream_test, line_breaks_in_the_data_never_break_the_framing) {
+    EXPECT_EQ(format_event("progress", "2-1", "{\n  \"a\": 1.50,\r\n  \"b\": [\"x\\ny\"]\r}\n"),
+              "event: progress\nid: 2-1\ndata: {\"a\":1.5,\"b\":[\"x\\ny\"]}\n\n");
+    // Not JSON: one data line per line, which a client joins again with "\n".
+    EXPECT_EQ(format_event("log", "", "a\nb\r\nc\rd\n"),
+              "event: log\ndata: a\ndata: b\ndata: c\ndata: d\ndata: \n\n");
+    EXPECT_EQ(format_event("log", "", "\n\nevent: x"),
+              "event: log\ndata: \ndata: \ndata: event: x\n\n");
+}
+
 TEST(sse_stream_test, a_watcher_keeps_only_the_latest_progress_and_bounds_its_log) {
     net::io_context ioc;
     auto w = std::make_shared<watcher>(ioc.get_executor());

@@ -1,6 +1,14 @@
 #include "model/json_text.hpp"
 
+#include "model/js_number.hpp"
+#include "support/server_process.hpp"
+
 #include <gtest/gtest.h>
+
+#include <clocale>
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
 
 namespace progressd::model {
 namespace {
@@ -58,6 +66,73 @@ TEST(json_text_test, every_number_is_a_correctly_rounded_double) {
     EXPECT_EQ(a[6].as_double(), 9007199254740992.0);  // ties to even, as JSON.parse rounds it
 }
 
+// A locale whose decimal point is ',' (as de_DE's is), compiled by glibc's localedef from a
+// definition of its LC_NUMERIC alone into a temporary directory: no installed locale needed.
+class comma_locale {
+public:
+    comma_locale() {
+        std::ofstream(dir_.path() + "/comma.src") << "LC_NUMERIC\ndecimal_point \"<U002C>\"\n"
+                                                     "thousands_sep \"<U002E>\"\ngrouping 3;3\n"
+                                                     "END LC_NUMERIC\n";
+        // -c: the other categories are missing on purpose, which localedef only warns about.
+        const std::string command = "localedef -c -i " + dir_.path() + "/comma.src " + dir_.path() +
+                                    "/comma >/dev/null 2>&1";
+        (void)std::system(command.c_str());
+        setenv("LOCPATH", dir_.path().c_str(), 1);
+        handle_ = newlocale(LC_NUMERIC_MASK, "comma", nullptr);
+        unsetenv("LOCPATH");
+    }
+    ~comma_locale() {
+        if (handle_ != nullptr) freelocale(handle_);
+    }
+    comma_locale(const comma_locale&) = delete;
+    comma_locale& operator=(const comma_locale&) = delete;
+    locale_t handle() const { return handle_; }
+
+private:
+    testing::temp_dir dir_;
+    locale_t handle_ = nullptr;
+};
+
+TEST(json_text_test, numbers_read_the_same_whatever_the_c_locale) {
+    const comma_locale comma;
+    ASSERT_NE(comma.handle(), nullptr) << "localedef could not build a comma-decimal locale";
+    const locale_t previous = uselocale(comma.handle());
+    const bool comma_in_force = std::strtod("1.5", nullptr) == 1.0;  // strtod stops at the '.'
+    const auto v = must_parse("[1.5, -2.5e3, 0.1, 1e400, -1e-400]");
+    std::string printed;
+    append_js_number(printed, 1.5);
+    uselocale(previous);
+
+    ASSERT_TRUE(comma_in_force);
+    const auto& a = v.as_array();
+    EXPECT_EQ(a[0].as_double(), 1.5);
+    EXPECT_EQ(a[1].as_double(), -2500.0);
+    EXPECT_EQ(a[2].as_double(), 0.1);
+    EXPECT_TRUE(std::isinf(a[3].as_double()));
+    EXPECT_EQ(a[4].as_double(), 0.0);
+    EXPECT_TRUE(std::signbit(a[4].as_double()));  // -0, as JSON.parse makes it
+    EXPECT_EQ(printed, "1.5");
+}
+
+TEST(json_text_test, numbers_at_the_edges_of_the_double_range_round_as_json_parse_does) {
+    const auto v = must_parse(
+        "[1.7976931348623157e308, 1.7976931348623159e308, -1.7976931348623159e308, 4.9e-324, "
+        "2.5e-324, 2.4e-324, -2.4e-324, 0e99999, 1" +
+        std::string(400, '0') + ", 0." + std::string(400, '0') + "1]");
+    const auto& a = v.as_array();
+    EXPECT_EQ(a[0].as_double(), std::numeric_limits<double>::max());
+    EXPECT_EQ(a[1].as_double(), std::numeric_limits<double>::infinity());
+    EXPECT_EQ(a[2].as_double(), -std::numeric_limits<double>::infinity());
+    EXPECT_EQ(a[3].as_double(), std::numeric_limits<double>::denorm_min());
+    EXPECT_EQ(a[4].as_double(), std::numeric_limits<double>::denorm_min());
+    EXPECT_EQ(a[5].as_double(), 0.0);
+    EXPECT_TRUE(std::signbit(a[6].as_double()) && a[6].as_double() == 0.0);
+    EXPECT_EQ(a[7].as_double(), 0.0);
+    EXPECT_EQ(a[8].as_double(), std::numeric_limits<double>::infinity());
+    EXPECT_EQ(a[9].as_double(), 0.0);
+}
+
 TEST(json_text_test, last_duplicate_key_wins_in_the_first_ones_place) {
     const auto v = must_parse(R"({"a":1,"b":2,"a":3})");
     const auto& o = v.as_object();
@@ -75,6 +150,14 @@ TEST(json_text_test, strings_are_escaped_like_json_stringify) {
     out.clear();
     append_json_string(out, std::string_view("a\0b", 3));
     EXPECT_EQ(out, "\"a\\u0000b\"");
+}
+
+TEST(json_text_test, values_are_stringified_as_json_stringify_writes_them) {
+    std::string out;
+    append_stringified(out, must_parse("{\n  \"b\": [1.0, 5e-1, -0, 1e21, 1e400, true, null],\r\n"
+                                       "  \"a\": {\"x\\ny\": \"\\u00e9\\t\"}, \"c\": []\n}"));
+    EXPECT_EQ(out,
+              "{\"b\":[1,0.5,0,1e+21,null,true,null],\"a\":{\"x\\ny\":\"\xC3\xA9\\t\"},\"c\":[]}");
 }
 
 }  // namespace

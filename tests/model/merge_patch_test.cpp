@@ -32,6 +32,13 @@ TEST(merge_patch_test, follows_the_rfc_examples) {
     EXPECT_EQ(patched(R"({})", R"({"a":{"bb":{"ccc":null}}})"), R"({"a":{"bb":{}}})");
 }
 
+TEST(merge_patch_test, deleting_a_member_keeps_the_order_of_the_others) {
+    EXPECT_EQ(patched(R"({"toolStatus":{"git":1,"node":2,"python":3,"docker":4}})",
+                      R"({"toolStatus":{"git":null}})"),
+              R"({"toolStatus":{"node":2,"python":3,"docker":4}})");
+    EXPECT_EQ(patched(R"({"a":1,"b":2,"c":3})", R"({"b":null,"d":4})"), R"({"a":1,"c":3,"d":4})");
+}
+
 TEST(merge_patch_test, defaults_describe_a_session_nobody_has_written) {
     EXPECT_EQ(boost::json::serialize(default_progress("s", "2026-11-26T12:00:00.000Z")),
               R"({"sessionId":"s","currentStep":0E0,"completedSteps":[],"currentAction":"",)"
