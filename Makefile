@@ -4,7 +4,7 @@ PRESET ?= release
 BUILD_DIR := build/$(PRESET)
 JOBS ?= $(shell nproc)
 
-.PHONY: all bootstrap configure build run test test-asan test-tsan lint soak bench format clean
+.PHONY: all bootstrap configure build build-run run install deb test test-asan test-tsan lint soak bench format clean
 
 all: build
 
@@ -23,9 +23,32 @@ build: configure
 	@ln -sfn $(PRESET)/progressd build/progressd
 	@ln -sfn $(PRESET)/progressctl build/progressctl
 
-run: build
+# `make run` builds the two programs only (no tests, no benchmarks) and serves in the foreground
+# until Ctrl-C. HOST, PORT and STORE come from the command line (`make run PORT=3001`) or the
+# environment (`PORT=3001 make run`).
+HOST ?= 127.0.0.1
+PORT ?= 3000
+STORE ?= sqlite:./data/progress.db
+build-run: configure
+	@cmake --build --preset $(PRESET) -j $(JOBS) --target progressd progressctl
+	@ln -sfn $(PRESET)/progressd build/progressd
+	@ln -sfn $(PRESET)/progressctl build/progressctl
+
+run: build-run
 	@mkdir -p data
-	./build/progressd --host 127.0.0.1 --port 3000 --store sqlite:./data/progress.db
+	./build/progressd --host '$(HOST)' --port '$(PORT)' --store '$(STORE)'
+
+# `make install` copies both programs to $(PREFIX)/bin and the systemd unit and nginx sample to
+# $(PREFIX)/share/progressd (DESTDIR=... stages them elsewhere); `make deb` builds
+# build/progressd_<version>_<arch>.deb with CPack (cmake/packaging.cmake).
+PREFIX ?= /usr/local
+install: build-run
+	@cmake --install $(BUILD_DIR) --prefix '$(PREFIX)'
+
+deb: build-run
+	@cd $(BUILD_DIR) && cpack -G DEB >/dev/null
+	@cp $(BUILD_DIR)/progressd_*.deb build/
+	@ls build/progressd_*.deb
 
 # `make test` runs the release build's tests, then the sanitizer runs: `make test SANITIZERS=`
 # skips them, `make test-asan` or `make test-tsan` runs one alone.
