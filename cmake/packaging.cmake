@@ -19,8 +19,8 @@ install(FILES ${PROJECT_SOURCE_DIR}/deploy/README.md DESTINATION ${CMAKE_INSTALL
 set(progressd_unit_script ${CMAKE_CURRENT_BINARY_DIR}/install_unit.cmake)
 file(WRITE ${progressd_unit_script} "
 file(READ \"${PROJECT_SOURCE_DIR}/deploy/progressd.service\" unit)
-string(REPLACE \" /usr/local/bin/progressd \"
-    \" \${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_BINDIR}/progressd \" unit \"\${unit}\")
+string(REPLACE \"ExecStart=/usr/local/bin/progressd \"
+    \"ExecStart=\${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_BINDIR}/progressd \" unit \"\${unit}\")
 file(WRITE \"${CMAKE_CURRENT_BINARY_DIR}/share/progressd.service\" \"\${unit}\")
 file(INSTALL DESTINATION \"\${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_DATADIR}/progressd\"
     TYPE FILE FILES \"${CMAKE_CURRENT_BINARY_DIR}/share/progressd.service\")
@@ -30,7 +30,8 @@ install(SCRIPT ${progressd_unit_script})
 # The packaged unit: the same sandbox, but a fixed system user instead of DynamicUser=, so that
 # /var/lib/progressd is a plain directory that the package owns and purges.
 file(READ ${PROJECT_SOURCE_DIR}/deploy/progressd.service progressd_unit)
-string(REPLACE " /usr/local/bin/progressd " " /usr/bin/progressd " progressd_unit "${progressd_unit}")
+string(REPLACE "ExecStart=/usr/local/bin/progressd " "ExecStart=/usr/bin/progressd "
+    progressd_unit "${progressd_unit}")
 string(REPLACE "DynamicUser=yes" "User=progressd\nGroup=progressd" progressd_unit "${progressd_unit}")
 string(REPLACE "Install: see deploy/README.md." "Installed by the progressd package."
     progressd_unit "${progressd_unit}")
@@ -46,14 +47,18 @@ install(FILES ${PROJECT_SOURCE_DIR}/cmake/debian/copyright
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME progressd)
 set(CPACK_PACKAGE_VENDOR progressd)
-set(CPACK_PACKAGE_CONTACT "progressd maintainers <progressd@localhost>")
+set(PROGRESSD_DEB_MAINTAINER "progressd maintainers <progressd@example.org>"
+    CACHE STRING "Maintainer field of the Debian package (make deb)")
+set(CPACK_PACKAGE_CONTACT "${PROGRESSD_DEB_MAINTAINER}")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "live progress tracker for setup scripts")
-set(CPACK_PACKAGE_DESCRIPTION "progressd receives the progress of setup and automation scripts \
-over HTTP and shows it live in a browser or a terminal. It answers the API of the Next.js app \
-it replaces and keeps its data in SQLite, Redis or an Upstash-compatible REST store.")
+set(CPACK_PACKAGE_DESCRIPTION "progressd receives the progress of setup and automation scripts
+over HTTP and shows it live in a browser or a terminal. It answers the API of
+the Next.js app it replaces and keeps its data in SQLite, Redis or an
+Upstash-compatible REST store.")
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 # The unit goes to an absolute path, which CPack stages only through DESTDIR.
 set(CPACK_SET_DESTDIR ON)
+set(CPACK_INSTALL_PREFIX /usr)
 set(CPACK_INSTALL_CMAKE_PROJECTS
     "${CMAKE_BINARY_DIR};progressd;Unspecified;/"
     "${CMAKE_BINARY_DIR};progressd;deb;/")
