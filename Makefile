@@ -15,11 +15,26 @@ bench: BOOTSTRAP_MODE = --bench
 bootstrap:
 	@scripts/bootstrap $(BOOTSTRAP_MODE)
 
+# WERROR=ON (CI: .ci/run) turns our warnings into errors (PROGRESSD_WERROR) and fails the build on
+# a `#pragma message` note too, which -Werror lets through. Off by default: a newer compiler's new
+# warning must not stop `make run` on a user's machine.
+WERROR ?= OFF
 configure: bootstrap
-	@cmake --preset $(PRESET) >/dev/null
+	@cmake --preset $(PRESET) -DPROGRESSD_WERROR=$(WERROR) >/dev/null
+
+# $(call build_targets,TARGETS): cmake --build, with the WERROR=ON check of its output.
+define build_targets
+	@if [ "$(WERROR)" = ON ]; then \
+	    { cmake --build --preset $(PRESET) -j $(JOBS) $(1) 2>&1; echo $$? >$(BUILD_DIR)/build.rc; } | \
+	        tee $(BUILD_DIR)/build.log; \
+	    [ "$$(cat $(BUILD_DIR)/build.rc)" = 0 ] || exit 1; \
+	    if grep -n 'pragma message' $(BUILD_DIR)/build.log; then \
+	        echo "build: a #pragma message note, above (WERROR=ON)" >&2; exit 1; fi; \
+	else cmake --build --preset $(PRESET) -j $(JOBS) $(1); fi
+endef
 
 build: configure
-	@cmake --build --preset $(PRESET) -j $(JOBS)
+	$(call build_targets,)
 	@ln -sfn $(PRESET)/progressd build/progressd
 	@ln -sfn $(PRESET)/progressctl build/progressctl
 
@@ -30,7 +45,7 @@ HOST ?= 127.0.0.1
 PORT ?= 3000
 STORE ?= sqlite:./data/progress.db
 build-run: configure
-	@cmake --build --preset $(PRESET) -j $(JOBS) --target progressd progressctl
+	$(call build_targets,--target progressd progressctl)
 	@ln -sfn $(PRESET)/progressd build/progressd
 	@ln -sfn $(PRESET)/progressctl build/progressctl
 
