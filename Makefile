@@ -4,7 +4,7 @@ PRESET ?= release
 BUILD_DIR := build/$(PRESET)
 JOBS ?= $(shell nproc)
 
-.PHONY: all bootstrap configure build run test test-asan test-tsan lint soak bench format clean
+.PHONY: all bootstrap configure build build-run run install deb test test-asan test-tsan lint soak bench format clean
 
 all: build
 
@@ -15,17 +15,55 @@ bench: BOOTSTRAP_MODE = --bench
 bootstrap:
 	@scripts/bootstrap $(BOOTSTRAP_MODE)
 
+# WERROR=ON (CI: .ci/run) turns our warnings into errors (PROGRESSD_WERROR) and fails the build on
+# a `#pragma message` note too, which -Werror lets through. Off by default: a newer compiler's new
+# warning must not stop `make run` on a user's machine.
+WERROR ?= OFF
 configure: bootstrap
-	@cmake --preset $(PRESET) >/dev/null
+	@cmake --preset $(PRESET) -DPROGRESSD_WERROR=$(WERROR) >/dev/null
+
+# $(call build_targets,TARGETS): cmake --build, with the WERROR=ON check of its output.
+define build_targets
+	@if [ "$(WERROR)" = ON ]; then \
+	    { cmake --build --preset $(PRESET) -j $(JOBS) $(1) 2>&1; echo $$? >$(BUILD_DIR)/build.rc; } | \
+	        tee $(BUILD_DIR)/build.log; \
+	    [ "$$(cat $(BUILD_DIR)/build.rc)" = 0 ] || exit 1; \
+	    if grep -n 'pragma message' $(BUILD_DIR)/build.log; then \
+	        echo "build: a #pragma message note, above (WERROR=ON)" >&2; exit 1; fi; \
+	else cmake --build --preset $(PRESET) -j $(JOBS) $(1); fi
+endef
 
 build: configure
-	@cmake --build --preset $(PRESET) -j $(JOBS)
+	$(call build_targets,)
 	@ln -sfn $(PRESET)/progressd build/progressd
 	@ln -sfn $(PRESET)/progressctl build/progressctl
 
-run: build
+# `make run` builds the two programs only (no tests, no benchmarks) and serves in the foreground
+# until Ctrl-C. HOST, PORT and STORE come from the command line (`make run PORT=3001`) or the
+# environment (`PORT=3001 make run`).
+HOST ?= 127.0.0.1
+PORT ?= 3000
+STORE ?= sqlite:./data/progress.db
+build-run: configure
+	$(call build_targets,--target progressd progressctl)
+	@ln -sfn $(PRESET)/progressd build/progressd
+	@ln -sfn $(PRESET)/progressctl build/progressctl
+
+run: build-run
 	@mkdir -p data
-	./build/progressd --host 127.0.0.1 --port 3000 --store sqlite:./data/progress.db
+	./build/progressd --host '$(HOST)' --port '$(PORT)' --store '$(STORE)'
+
+# `make install` copies both programs to $(PREFIX)/bin and the systemd unit and nginx sample to
+# $(PREFIX)/share/progressd (DESTDIR=... stages them elsewhere); `make deb` builds
+# build/progressd_<version>_<arch>.deb with CPack (cmake/packaging.cmake).
+PREFIX ?= /usr/local
+install: build-run
+	@cmake --install $(BUILD_DIR) --prefix '$(PREFIX)'
+
+deb: build-run
+	@cd $(BUILD_DIR) && cpack -G DEB >/dev/null
+	@cp $(BUILD_DIR)/progressd_*.deb build/
+	@ls build/progressd_*.deb
 
 # `make test` runs the release build's tests, then the sanitizer runs: `make test SANITIZERS=`
 # skips them, `make test-asan` or `make test-tsan` runs one alone.
