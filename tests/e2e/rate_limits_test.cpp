@@ -131,6 +131,21 @@ TEST_F(rate_limits_test, ten_thousand_new_session_ids_from_one_address_are_limit
               200u);
 }
 
+TEST_F(rate_limits_test, ipv6_clients_of_one_64_share_their_buckets) {
+    start({"--write-rate", "1", "--write-burst", "1", "--trust-proxy", "127.0.0.1"});
+    const auto post_from = [&](const std::string& address, const std::string& id) {
+        return request(verb::post, "/api/progress/" + id, progress_body(id, 1),
+                       {{"X-Forwarded-For", address}})
+            .status;
+    };
+    EXPECT_EQ(post_from("2001:db8:1:2::1", "a"), 200u);
+    // Another address of the same /64 is the same subscriber: no fresh bucket for it.
+    EXPECT_EQ(post_from("2001:db8:1:2:ffff::9", "b"), 429u);
+    EXPECT_EQ(post_from("2001:db8:1:3::1", "c"), 200u);
+    EXPECT_EQ(post_from("192.0.2.1", "d"), 200u);
+    EXPECT_EQ(post_from("192.0.2.2", "e"), 200u);
+}
+
 TEST_F(rate_limits_test, forwarding_headers_from_a_local_peer_without_trust_proxy_are_named_once) {
     start_with_default_limits();
     for (int i = 0; i < 3; ++i) {
