@@ -1,6 +1,7 @@
 #include "http/server.hpp"
 
 #include <gtest/gtest.h>
+#include <boost/asio/buffer.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/ip/tcp.hpp>
