@@ -97,7 +97,9 @@ int main(int argc, char** argv) {
         api::gateway api(
             progress, admin, writes, metrics,
             api::access_policy({config.read_tokens, config.write_tokens, config.admin_tokens}),
-            {config.write_rate, config.write_burst, config.read_rate, config.read_burst});
+            {config.write_rate, config.write_burst, config.read_rate, config.read_burst,
+             config.session_write_rate, config.session_write_burst, config.new_session_rate,
+             config.new_session_burst});
         warn_if_open(config);
         // The REST store cannot tell this instance about writes made on others: poll instead.
         live::store_poller poller(*store, hub, std::chrono::seconds(1));

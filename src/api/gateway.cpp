@@ -1,5 +1,7 @@
 #include "api/gateway.hpp"
 
+#include "http/client_address.hpp"
+
 #include <cmath>
 
 namespace progressd::api {
@@ -58,28 +60,58 @@ gateway::gateway(progress_api& progress, admin_api& admin, write_meter& writes,
       policy_(std::move(policy)),
       limits_(limits),
       write_limiter_(limits.write_rate, limits.write_burst),
-      read_limiter_(limits.read_rate, limits.read_burst) {}
+      read_limiter_(limits.read_rate, limits.read_burst),
+      session_write_limiter_(limits.session_write_rate, limits.session_write_burst),
+      new_sessions_(limits.new_session_rate, limits.new_session_burst) {}
 
 std::optional<http::reply> gateway::over_limit(const http::route& r, const http::request& req,
-                                               const http::peer& from) {
+                                               const std::string& client) {
     if (is_exempt_from_limits(r.target)) return std::nullopt;
-    const bool write = is_write(req.method());
-    const unsigned wait = (write ? write_limiter_ : read_limiter_).take(from.address);
+    const auto now = http::rate_limiter::clock_type::now();
+    const auto refuse = [&](unsigned wait, metrics::rate_limit_kind kind, double rate,
+                            std::string_view what) {
+        metrics_.count_rate_limited(kind);
+        return http::rate_limited_reply("More than " + describe_rate(rate) + std::string(what) +
+                                            "; retry after " + std::to_string(wait) + " s",
+                                        wait);
+    };
+    if (!is_write(req.method())) {
+        const unsigned wait = read_limiter_.take(client, now);
+        if (wait == 0) return std::nullopt;
+        return refuse(wait, metrics::rate_limit_kind::read, limits_.read_rate,
+                      " reads per second from this client");
+    }
+    const bool to_session =
+        r.target == http::endpoint::progress || r.target == http::endpoint::progress_log;
+    // DELETE never creates a session; every other write may.
+    if (to_session && req.method() != verb::delete_) {
+        const unsigned wait = new_sessions_.take(client, r.session_id, now);
+        if (wait != 0) {
+            return refuse(wait, metrics::rate_limit_kind::write, limits_.new_session_rate,
+                          " new sessions per second from this client");
+        }
+    }
+    if (to_session) {
+        // A NUL cannot occur in an address, so no two (client, session) pairs share a key.
+        const unsigned wait = session_write_limiter_.take(client + '\0' + r.session_id, now);
+        if (wait != 0) {
+            return refuse(wait, metrics::rate_limit_kind::write, limits_.session_write_rate,
+                          " writes per second to this session");
+        }
+    }
+    const unsigned wait = write_limiter_.take(client, now);
     if (wait == 0) return std::nullopt;
-    metrics_.count_rate_limited(write ? metrics::rate_limit_kind::write
-                                      : metrics::rate_limit_kind::read);
-    const double rate = write ? limits_.write_rate : limits_.read_rate;
-    return http::rate_limited_reply(
-        "More than " + describe_rate(rate) + (write ? " writes" : " reads") +
-            " per second from this client; retry after " + std::to_string(wait) + " s",
-        wait);
+    return refuse(wait, metrics::rate_limit_kind::write, limits_.write_rate,
+                  " writes per second from this client");
 }
 
 net::awaitable<http::reply> gateway::handle(const http::route& r, const http::request& req,
                                             const http::peer& from) {
     // Preflight requests carry no credentials by design; CORS is answered by the session.
     if (req.method() == verb::options) co_return http::json_reply("{}");
-    if (auto refusal = over_limit(r, req, from)) co_return std::move(*refusal);
+    // Limits and watcher counts go by limit_key: one IPv6 subscriber owns a whole /64.
+    const http::peer client{http::limit_key(from.address)};
+    if (auto refusal = over_limit(r, req, client.address)) co_return std::move(*refusal);
 
     const access needed = required_access(r.target, req.method(), policy_);
     // EventSource and a shared link cannot send headers: reads also take ?token=.
@@ -101,7 +133,7 @@ net::awaitable<http::reply> gateway::handle(const http::route& r, const http::re
         default:
             break;
     }
-    http::reply answer = co_await progress_.handle(r, req, from);
+    http::reply answer = co_await progress_.handle(r, req, client);
     if (is_write(req.method()) && answer.status == 200) writes_.record();
     co_return answer;
 }

@@ -8,16 +8,24 @@
 #include "api/admin_api.hpp"
 #include "api/progress_api.hpp"
 #include "api/write_meter.hpp"
+#include "http/new_session_limiter.hpp"
 #include "http/rate_limiter.hpp"
 #include "http/request_handler.hpp"
 
 namespace progressd::api {
 
+/// Token buckets (docs/security.md). "Client" is an IPv4 address or an IPv6 /64 (limit_key);
+/// a rate of 0 turns that bucket off. The per-client buckets are sized for a room of machines
+/// behind one router, the per-session one for one honest script.
 struct rate_limits {
-    double write_rate = 20;  ///< per client IP per second; 0 = unlimited
-    double write_burst = 60;
-    double read_rate = 50;
-    double read_burst = 100;
+    double write_rate = 200;  ///< writes per client per second
+    double write_burst = 1000;
+    double read_rate = 200;  ///< reads per client per second; an event stream is one, at connect
+    double read_burst = 1000;
+    double session_write_rate = 10;  ///< writes per second per client and session
+    double session_write_burst = 30;
+    double new_session_rate = 2;  ///< session ids per second a client may start writing to
+    double new_session_burst = 200;
 };
 
 /// The access a request needs: read for GETs of session data and event streams, write for
@@ -35,9 +43,12 @@ public:
                                                const http::peer& from) override;
 
 private:
-    /// The 429 for a client over its limit, or nullopt.
+    /// The 429 for `client` (a limit_key) over one of its limits, or nullopt. A write to a
+    /// session passes the new-id, then the session's, then the client's bucket: a refusal by an
+    /// earlier one takes nothing from the later ones, so a runaway loop on one session or a
+    /// flood of fresh ids does not drain the bucket that the client's other sessions share.
     std::optional<http::reply> over_limit(const http::route& r, const http::request& req,
-                                          const http::peer& from);
+                                          const std::string& client);
 
     progress_api& progress_;
     admin_api& admin_;
@@ -47,6 +58,8 @@ private:
     rate_limits limits_;
     http::rate_limiter write_limiter_;
     http::rate_limiter read_limiter_;
+    http::rate_limiter session_write_limiter_;
+    http::new_session_limiter new_sessions_;
 };
 
 }  // namespace progressd::api

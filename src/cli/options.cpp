@@ -171,8 +171,9 @@ std::optional<std::string> complete_kv_rest(const resolver& sources, store::stor
     // The original's "local Redis" recipe points KV_REST_API_URL at Redis itself, which speaks
     // RESP, not HTTP; say what works instead of failing obscurely later.
     if (url->starts_with("redis://") || url->starts_with("rediss://")) {
-        return "KV_REST_API_URL=" + *url + " is a Redis URL, not a REST one: use --store " + *url +
-               " (or REDIS_URL) instead";
+        const std::string shown = store::redact_password(*url);
+        return "KV_REST_API_URL=" + shown + " is a Redis URL, not a REST one: use --store " +
+               shown + " (or REDIS_URL) instead";
     }
     if (!token || token->empty()) return "the kv-rest store needs KV_REST_API_TOKEN";
     spec.location = *url;
@@ -191,6 +192,10 @@ struct security_settings {
     setting write_burst{"--write-burst", "PROGRESSD_WRITE_BURST", {}};
     setting read_rate{"--read-rate", "PROGRESSD_READ_RATE", {}};
     setting read_burst{"--read-burst", "PROGRESSD_READ_BURST", {}};
+    setting session_write_rate{"--session-write-rate", "PROGRESSD_SESSION_WRITE_RATE", {}};
+    setting session_write_burst{"--session-write-burst", "PROGRESSD_SESSION_WRITE_BURST", {}};
+    setting new_session_rate{"--new-session-rate", "PROGRESSD_NEW_SESSION_RATE", {}};
+    setting new_session_burst{"--new-session-burst", "PROGRESSD_NEW_SESSION_BURST", {}};
     setting trust_proxy{"--trust-proxy", "PROGRESSD_TRUST_PROXY", {}};
     setting cors_origin{"--cors-origin", "PROGRESSD_CORS_ORIGIN", {}};
     setting max_log_entries{"--max-log-entries", "PROGRESSD_MAX_LOG_ENTRIES", {}};
@@ -226,7 +231,11 @@ std::optional<std::string> resolve_security(const resolver& sources, security_se
     }
     for (auto [s, target] :
          {std::pair{&sec.write_rate, &c.write_rate}, std::pair{&sec.write_burst, &c.write_burst},
-          std::pair{&sec.read_rate, &c.read_rate}, std::pair{&sec.read_burst, &c.read_burst}}) {
+          std::pair{&sec.read_rate, &c.read_rate}, std::pair{&sec.read_burst, &c.read_burst},
+          std::pair{&sec.session_write_rate, &c.session_write_rate},
+          std::pair{&sec.session_write_burst, &c.session_write_burst},
+          std::pair{&sec.new_session_rate, &c.new_session_rate},
+          std::pair{&sec.new_session_burst, &c.new_session_burst}}) {
         if (!sources.resolve(*s)) continue;
         auto v = to_rate(s->value);
         if (!v)
@@ -235,7 +244,9 @@ std::optional<std::string> resolve_security(const resolver& sources, security_se
         *target = *v;
     }
     for (auto [rate, burst] :
-         {std::pair{c.write_rate, c.write_burst}, std::pair{c.read_rate, c.read_burst}}) {
+         {std::pair{c.write_rate, c.write_burst}, std::pair{c.read_rate, c.read_burst},
+          std::pair{c.session_write_rate, c.session_write_burst},
+          std::pair{c.new_session_rate, c.new_session_burst}}) {
         if (rate > 0 && burst < 1) return "a burst must be at least 1 when its rate is set";
     }
     if (sources.resolve(sec.trust_proxy)) {
@@ -371,10 +382,20 @@ parse_outcome parse_options(const std::vector<std::string>& args, const env_look
         "milliseconds a keep-alive connection may wait for its next request; default 60000");
     add(header_timeout, limiting, "MS",
         "milliseconds a request may take to send its headers; default 10000");
-    add(sec.write_rate, limiting, "N", "writes per second per client, 0 for no limit; default 20");
-    add(sec.write_burst, limiting, "N", "writes at once per client; default 60");
-    add(sec.read_rate, limiting, "N", "reads per second per client, 0 for no limit; default 50");
-    add(sec.read_burst, limiting, "N", "reads at once per client; default 100");
+    add(sec.write_rate, limiting, "N",
+        "writes per second per client address (IPv6: per /64), 0 for no limit; default 200");
+    add(sec.write_burst, limiting, "N", "writes at once per client address; default 1000");
+    add(sec.read_rate, limiting, "N",
+        "reads per second per client address, 0 for no limit; default 200");
+    add(sec.read_burst, limiting, "N", "reads at once per client address; default 1000");
+    add(sec.session_write_rate, limiting, "N",
+        "writes per second to one session from one client, 0 for no limit; default 10");
+    add(sec.session_write_burst, limiting, "N",
+        "writes at once to one session from one client; default 30");
+    add(sec.new_session_rate, limiting, "N",
+        "session ids per second one client may start writing to, 0 for no limit; default 2");
+    add(sec.new_session_burst, limiting, "N",
+        "session ids one client may start at once; default 200");
     add(sec.max_log_entries, limiting, "N", "error log entries per session; default 1000");
     add(sec.max_tools, limiting, "N", "tools per progress; default 200");
     add(sec.max_completed_steps, limiting, "N", "completed steps per progress; default 1000");
@@ -442,6 +463,10 @@ parse_outcome parse_options(const std::vector<std::string>& args, const env_look
                        &sec.write_burst,
                        &sec.read_rate,
                        &sec.read_burst,
+                       &sec.session_write_rate,
+                       &sec.session_write_burst,
+                       &sec.new_session_rate,
+                       &sec.new_session_burst,
                        &sec.trust_proxy,
                        &sec.cors_origin,
                        &sec.max_log_entries,
@@ -489,11 +514,9 @@ parse_outcome parse_options(const std::vector<std::string>& args, const env_look
         auto spec = store::parse_store_spec(store.value, &problem);
         if (!spec) return failure(problem + " (from " + origin(store, store.given) + ")");
         c.store = *spec;
-        c.store_text = store.value;
     }
     if (c.store.backend == store::store_spec::kind::kv_rest) {
         if (auto why = complete_kv_rest(sources, c.store)) return failure(*why);
-        c.store_text = "kv-rest:" + c.store.location;
     }
     for (auto [timeout, target] : {std::pair{&connect_timeout, &c.connect_timeout},
                                    std::pair{&command_timeout, &c.command_timeout},

@@ -18,7 +18,6 @@ struct config {
     std::string host = "127.0.0.1";
     unsigned short port = 3000;
     store::store_spec store{store::store_spec::kind::sqlite, "./data/progress.db", {}, {}};
-    std::string store_text = "sqlite:./data/progress.db";
     std::chrono::seconds ttl{3600};
     unsigned threads = 1;
     std::size_t max_body_bytes = std::size_t{64} * 1024;
@@ -38,11 +37,16 @@ struct config {
     std::vector<std::string> admin_tokens;  ///< the admin API and /metrics need one
     bool session_keys = false;              ///< per-session write keys
 
-    // Abuse limits: token buckets per client IP; a rate of 0 turns that limit off.
-    double write_rate = 20;   ///< writes per second
-    double write_burst = 60;  ///< writes at once after a quiet spell
-    double read_rate = 50;
-    double read_burst = 100;
+    // Abuse limits: token buckets per client address (IPv6: per /64) and per session; a rate of
+    // 0 turns that limit off (api::rate_limits, docs/security.md).
+    double write_rate = 200;    ///< writes per second per client
+    double write_burst = 1000;  ///< writes at once after a quiet spell
+    double read_rate = 200;
+    double read_burst = 1000;
+    double session_write_rate = 10;  ///< writes per second per client and session
+    double session_write_burst = 30;
+    double new_session_rate = 2;  ///< new session ids per second per client
+    double new_session_burst = 200;
     std::vector<std::string> trusted_proxies;  ///< CIDRs whose X-Forwarded-For is believed
     std::vector<std::string> cors_origins{"*"};
     std::uint64_t max_log_entries = 1000;

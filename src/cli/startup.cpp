@@ -1,8 +1,5 @@
 #include "cli/startup.hpp"
 
-#include <boost/url/parse.hpp>
-#include <boost/url/url.hpp>
-
 #include <filesystem>
 #include <stdexcept>
 
@@ -16,15 +13,11 @@ std::string describe_store(const store::store_spec& spec) {
         case kind::sqlite:
             return "sqlite:" + spec.location;
         case kind::kv_rest:
-            return "kv-rest:" + spec.location;
+            return "kv-rest:" + store::redact_password(spec.location);
         case kind::redis:
             break;
     }
-    auto parsed = boost::urls::parse_uri(spec.location);
-    if (!parsed) return "redis (an unparsable URL)";  // never echo what may hold a password
-    boost::urls::url url(*parsed);
-    if (url.has_password()) url.set_password("***");
-    return std::string(url.buffer());
+    return store::redact_password(spec.location);
 }
 
 void check_sqlite_directory(const store::store_spec& spec) {

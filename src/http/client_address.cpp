@@ -1,5 +1,9 @@
 #include "http/client_address.hpp"
 
+#include <spdlog/spdlog.h>
+#include <boost/beast/core/string.hpp>
+
+#include <atomic>
 #include <stdexcept>
 
 namespace progressd::http {
@@ -31,10 +35,8 @@ std::string_view forwarded_for(std::string_view element) {
         const auto semicolon = element.find(';');
         auto pair = trim(element.substr(0, semicolon));
         element.remove_prefix(semicolon == std::string_view::npos ? element.size() : semicolon + 1);
-        if (pair.size() < 4 || (pair.substr(0, 4) != "for=" && pair.substr(0, 4) != "For=" &&
-                                pair.substr(0, 4) != "FOR=")) {
-            continue;
-        }
+        // Parameter names are case-insensitive (RFC 7239 §4): "fOr=" is "for=".
+        if (pair.size() < 4 || !boost::beast::iequals(pair.substr(0, 4), "for=")) continue;
         auto node = pair.substr(4);
         if (node.size() >= 2 && node.front() == '"' && node.back() == '"') {
             node = node.substr(1, node.size() - 2);
@@ -59,6 +61,37 @@ std::optional<ip::address> parse_address(std::string_view text) {
         return ip::make_address_v4(ip::v4_mapped, address.to_v6());
     }
     return address;
+}
+
+// Loopback, RFC 1918, link-local and unique-local addresses: where a reverse proxy of the same
+// deployment would connect from.
+bool is_local(const ip::address& address) {
+    if (address.is_loopback()) return true;
+    if (address.is_v4()) {
+        const auto bytes = address.to_v4().to_bytes();
+        return bytes[0] == 10 || (bytes[0] == 172 && (bytes[1] & 0xF0) == 16) ||
+               (bytes[0] == 192 && bytes[1] == 168) || (bytes[0] == 169 && bytes[1] == 254);
+    }
+    const auto bytes = address.to_v6().to_bytes();
+    return (bytes[0] & 0xFE) == 0xFC || address.to_v6().is_link_local();
+}
+
+std::atomic<bool> proxy_warning_given{false};
+
+// Once per process: forwarding headers from a local peer while no proxy is trusted mean that
+// progressd most likely sits behind a proxy and sees every client as that proxy, so that they
+// all share one rate-limit bucket.
+void warn_once_if_behind_untrusted_proxy(std::string_view peer, std::string_view x_forwarded_for,
+                                         std::string_view forwarded) {
+    if ((x_forwarded_for.empty() && forwarded.empty()) || proxy_warning_given.load()) return;
+    const auto address = parse_address(peer);
+    if (!address || !is_local(*address) || proxy_warning_given.exchange(true)) return;
+    spdlog::warn(
+        "a request from {} carries {} but no --trust-proxy is set: every client behind that proxy "
+        "looks like one and shares its rate limits; start with --trust-proxy {} (or the proxy's "
+        "network) to count clients by the address the proxy forwards",
+        address->to_string(), x_forwarded_for.empty() ? "Forwarded" : "X-Forwarded-For",
+        address->to_string());
 }
 
 }  // namespace
@@ -96,7 +129,10 @@ bool trusted_proxies::contains(const ip::address& address) const {
 
 std::string client_address(std::string_view peer, std::string_view x_forwarded_for,
                            std::string_view forwarded, const trusted_proxies& proxies) {
-    if (proxies.empty()) return std::string(peer);  // the common case costs no parsing
+    if (proxies.empty()) {  // the common case costs no parsing
+        warn_once_if_behind_untrusted_proxy(peer, x_forwarded_for, forwarded);
+        return std::string(peer);
+    }
     auto current = parse_address(peer);
     if (!current) return std::string(peer);
     if (!proxies.contains(*current)) return current->to_string();
@@ -109,6 +145,15 @@ std::string client_address(std::string_view peer, std::string_view x_forwarded_f
         if (!proxies.contains(*current)) break;
     }
     return current->to_string();
+}
+
+std::string limit_key(std::string_view address) {
+    if (address.find(':') == std::string_view::npos) return std::string(address);
+    const auto parsed = parse_address(address);
+    if (!parsed) return std::string(address);
+    if (parsed->is_v4()) return parsed->to_string();
+    // One subscriber usually gets a whole /64 and picks addresses in it at will (RFC 4941).
+    return ip::network_v6(parsed->to_v6(), 64).canonical().to_string();
 }
 
 }  // namespace progressd::http

@@ -37,7 +37,15 @@ private:
 /// header ends the walk at the last trusted hop, so a client never gets to choose an address.
 /// Example: peer 10.0.0.2 (trusted), X-Forwarded-For "203.0.113.7, 10.0.0.9" with 10.0.0.0/8
 /// trusted → "203.0.113.7".
+/// Without trusted proxies, the first request from a loopback or private peer that carries either
+/// header logs a warning once per process: progressd then probably sits behind a proxy that makes
+/// all clients look like one.
 std::string client_address(std::string_view peer, std::string_view x_forwarded_for,
                            std::string_view forwarded, const trusted_proxies& proxies);
+
+/// The key of `address` (a client_address) for per-client limits: an IPv4 address as it is (also
+/// when written as ::ffff:a.b.c.d), an IPv6 address as its /64, which one subscriber holds whole.
+/// Example: limit_key("2001:db8:1:2:a:b:c:d") → "2001:db8:1:2::/64".
+std::string limit_key(std::string_view address);
 
 }  // namespace progressd::http

@@ -161,24 +161,28 @@ constexpr std::string_view too_many_connections =
     "\r\n"
     R"({"error":"Too many connections"})";
 
-// Refuses a connection cleanly: a plain one gets the 503 (a TLS one cannot be answered before
-// its handshake, which is the work a refusal avoids, so it is just closed).
-net::awaitable<void> refuse(tcp::socket socket, bool tls) {
+}  // namespace
+
+// The deadline's handler can outlive this coroutine's frame: when the timer expires just as the
+// write completes, its handler is already queued when deadline.cancel() runs, and it runs after
+// the frame (and a socket that lived in it) is gone. So the socket is owned jointly by the frame
+// and the handler, and lives until the last of them is done with it.
+net::awaitable<void> refuse_connection(tcp::socket socket, bool tls,
+                                       std::chrono::steady_clock::duration deadline) {
+    const auto shared = std::make_shared<tcp::socket>(std::move(socket));
     boost::system::error_code ignored;
     if (!tls) {
-        net::steady_timer deadline(socket.get_executor(), std::chrono::seconds(1));
-        deadline.async_wait([&socket](const boost::system::error_code& ec) {
+        net::steady_timer timer(shared->get_executor(), deadline);
+        timer.async_wait([shared](const boost::system::error_code& ec) {
             boost::system::error_code already_closed;
-            if (!ec) socket.close(already_closed);
+            if (!ec) shared->close(already_closed);
         });
-        co_await net::async_write(socket, net::buffer(too_many_connections), use_tuple);
-        deadline.cancel();
-        socket.shutdown(tcp::socket::shutdown_send, ignored);
+        co_await net::async_write(*shared, net::buffer(too_many_connections), use_tuple);
+        timer.cancel();
+        shared->shutdown(tcp::socket::shutdown_send, ignored);
     }
-    socket.close(ignored);
+    shared->close(ignored);
 }
-
-}  // namespace
 
 void server::start_session(tcp::socket socket) {
     boost::system::error_code ignored;
@@ -188,7 +192,8 @@ void server::start_session(tcp::socket socket) {
         if (connections_.size() >= limits_.max_connections) {
             if (policy_.metrics) policy_.metrics->count_rejected(metrics::rejection::connections);
             auto executor = socket.get_executor();
-            net::co_spawn(executor, refuse(std::move(socket), tls_ != nullptr), net::detached);
+            net::co_spawn(executor, refuse_connection(std::move(socket), tls_ != nullptr),
+                          net::detached);
             return;
         }
     }

@@ -39,6 +39,13 @@ struct listen_options {
     const tls_context* tls = nullptr;
 };
 
+/// Answers a connection over --max-connections and closes it: a plain one gets the whole 503,
+/// with at most `deadline` to write it (a client that does not read cannot hold it); a TLS one is
+/// just closed, as it cannot be answered before the handshake that a refusal means to avoid.
+boost::asio::awaitable<void> refuse_connection(
+    boost::asio::ip::tcp::socket socket, bool tls,
+    std::chrono::steady_clock::duration deadline = std::chrono::seconds(1));
+
 class server {
 public:
     /// Binds and listens. Throws std::runtime_error ("cannot listen on H:P: reason").

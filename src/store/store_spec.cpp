@@ -7,6 +7,25 @@
 
 namespace progressd::store {
 
+std::string redact_password(std::string_view text) {
+    const auto scheme_end = text.find("://");
+    if (scheme_end == std::string_view::npos) return std::string(text);
+    const auto authority_begin = scheme_end + 3;
+    const auto authority_end = text.find_first_of("/?#", authority_begin);
+    const std::string_view authority =
+        text.substr(authority_begin, authority_end - authority_begin);
+    // The last '@': a password with an unescaped '@' must not leave its tail behind.
+    const auto at = authority.rfind('@');
+    if (at == std::string_view::npos) return std::string(text);
+    const std::string_view userinfo = authority.substr(0, at);
+    const auto colon = userinfo.find(':');
+    std::string out(text.substr(0, authority_begin));
+    if (colon != std::string_view::npos) out += userinfo.substr(0, colon + 1);
+    out += "***";
+    out += text.substr(authority_begin + at);
+    return out;
+}
+
 std::optional<store_spec> parse_store_spec(std::string_view text, std::string* problem) {
     const auto colon = text.find(':');
     const std::string_view scheme = text.substr(0, colon);
@@ -26,7 +45,7 @@ std::optional<store_spec> parse_store_spec(std::string_view text, std::string* p
         }
         return store_spec{store_spec::kind::sqlite, std::string(rest), {}, {}};
     }
-    *problem = "unknown store '" + std::string(text) +
+    *problem = "unknown store '" + redact_password(text) +
                "': use sqlite:PATH (e.g. sqlite:./data/progress.db), memory:, "
                "redis://[user:password@]host:port[/db] or kv-rest:";
     return std::nullopt;

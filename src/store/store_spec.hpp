@@ -27,6 +27,14 @@ struct store_spec {
 /// and tokens come from the KV_REST_API_* variables (see cli/options).
 std::optional<store_spec> parse_store_spec(std::string_view text, std::string* problem);
 
+/// `text` (a --store value, REDIS_URL or any URL) fit for a log line or an error message: the
+/// userinfo of `scheme://userinfo@host…` loses its password (`user:***`), or becomes `***` whole
+/// when it has no ':' (some clients read `redis://secret@host` as a password). Works on
+/// malformed text too, which is when an error message quotes it.
+/// Example: redact_password("redis://app:s3cret@10.0.0.5:6379/2") →
+/// "redis://app:***@10.0.0.5:6379/2".
+std::string redact_password(std::string_view text);
+
 struct open_options {
     bool fsync = false;                               ///< sqlite
     std::chrono::milliseconds connect_timeout{2000};  ///< redis, kv_rest

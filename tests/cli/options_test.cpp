@@ -1,4 +1,5 @@
 #include "cli/options.hpp"
+#include "cli/startup.hpp"
 
 #include "support/server_process.hpp"
 
@@ -147,8 +148,15 @@ TEST_F(security_options_test, defaults_are_open_with_sensible_limits) {
     EXPECT_TRUE(c.write_tokens.empty());
     EXPECT_TRUE(c.read_tokens.empty());
     EXPECT_FALSE(c.session_keys);
-    EXPECT_EQ(c.write_rate, 20);
-    EXPECT_EQ(c.write_burst, 60);
+    // Sized for a workshop behind one router (issue 17); one session gets much less.
+    EXPECT_EQ(c.write_rate, 200);
+    EXPECT_EQ(c.write_burst, 1000);
+    EXPECT_EQ(c.read_rate, 200);
+    EXPECT_EQ(c.read_burst, 1000);
+    EXPECT_EQ(c.session_write_rate, 10);
+    EXPECT_EQ(c.session_write_burst, 30);
+    EXPECT_EQ(c.new_session_rate, 2);
+    EXPECT_EQ(c.new_session_burst, 200);
     EXPECT_EQ(c.cors_origins, std::vector<std::string>{"*"});
     EXPECT_EQ(c.max_log_entries, 1000u);
     EXPECT_EQ(c.max_tools, 200u);
@@ -178,6 +186,9 @@ TEST_F(security_options_test, weak_or_unusable_values_are_refused_with_the_reaso
     EXPECT_NE(parse({"--write-rate", "-1"}).message.find("invalid rate"), std::string::npos);
     EXPECT_NE(parse({"--write-rate", "5", "--write-burst", "0"}).message.find("burst"),
               std::string::npos);
+    EXPECT_NE(parse({"--session-write-rate", "x"}).message.find("invalid rate"), std::string::npos);
+    EXPECT_NE(parse({"--new-session-rate", "1", "--new-session-burst", "0"}).message.find("burst"),
+              std::string::npos);
     EXPECT_NE(parse({"--tls-cert", "c.pem"}).message.find("go together"), std::string::npos);
     EXPECT_NE(parse({"--log-format", "xml"}).message.find("text or json"), std::string::npos);
     EXPECT_NE(parse({"--idle-timeout", "5"}).message.find("invalid timeout"), std::string::npos);
@@ -195,6 +206,46 @@ TEST_F(security_options_test, proxies_accept_addresses_and_cidrs_of_both_familie
     ASSERT_TRUE(outcome.config) << outcome.message;
     EXPECT_EQ(outcome.config->trusted_proxies.size(), 4u);
     EXPECT_EQ(outcome.config->idle_timeout, std::chrono::milliseconds(1500));
+}
+
+TEST_F(security_options_test, the_store_is_shown_without_its_password_and_still_used_with_it) {
+    const auto flag = parse({"--store", "redis://app:pw-secret-1@127.0.0.1:6379/2"});
+    ASSERT_TRUE(flag.config) << flag.message;
+    EXPECT_EQ(cli::describe_store(flag.config->store), "redis://app:***@127.0.0.1:6379/2");
+    EXPECT_EQ(flag.config->store.location, "redis://app:pw-secret-1@127.0.0.1:6379/2");
+
+    environment_["REDIS_URL"] = "redis://default:pw-secret-2@10.0.0.5:6380";
+    const auto env = parse({});
+    ASSERT_TRUE(env.config) << env.message;
+    EXPECT_EQ(cli::describe_store(env.config->store), "redis://default:***@10.0.0.5:6380");
+
+    // Errors that quote the value quote it without the password.
+    for (const auto& args :
+         std::vector<std::vector<std::string>>{{"--store", "redsi://app:pw-secret-3@host:6379"}}) {
+        const auto outcome = parse(args);
+        ASSERT_FALSE(outcome.config);
+        EXPECT_EQ(outcome.message.find("pw-secret"), std::string::npos) << outcome.message;
+        EXPECT_NE(outcome.message.find("redsi://app:***@host:6379"), std::string::npos)
+            << outcome.message;
+    }
+    environment_.clear();
+    environment_["PROGRESSD_STORE"] = "kv-rest:";
+    environment_["KV_REST_API_URL"] = "redis://u:pw-secret-4@host:6379";
+    environment_["KV_REST_API_TOKEN"] = "t";
+    const auto rest = parse({});
+    ASSERT_FALSE(rest.config);
+    EXPECT_EQ(rest.message.find("pw-secret"), std::string::npos) << rest.message;
+}
+
+TEST(redact_password, hides_the_password_of_any_userinfo_and_nothing_else) {
+    using store::redact_password;
+    EXPECT_EQ(redact_password("redis://:only-pw@h:1"), "redis://:***@h:1");
+    EXPECT_EQ(redact_password("redis://secret@h:1/0"), "redis://***@h:1/0");
+    EXPECT_EQ(redact_password("redis://u:p@ss@w@h:1"), "redis://u:***@h:1");
+    EXPECT_EQ(redact_password("redis://h:6379"), "redis://h:6379");
+    EXPECT_EQ(redact_password("https://x.upstash.io/path?q=a@b"),
+              "https://x.upstash.io/path?q=a@b");
+    EXPECT_EQ(redact_password("sqlite:./data/p@x.db"), "sqlite:./data/p@x.db");
 }
 
 }  // namespace

@@ -44,6 +44,21 @@ TEST(client_address, forwarded_is_read_with_quotes_ports_and_ipv6_brackets) {
     EXPECT_EQ(client_address("127.0.0.1", "", "For=unknown", proxies), "127.0.0.1");
 }
 
+TEST(client_address, forwarded_parameter_names_are_case_insensitive) {
+    // RFC 7239 §4: "for", "For", "fOr" and "FOR" are one parameter.
+    const trusted_proxies proxies({"127.0.0.1"});
+    for (const char* name : {"for", "For", "fOr", "foR", "FOR"}) {
+        EXPECT_EQ(client_address("127.0.0.1", "", std::string(name) + "=198.51.100.9", proxies),
+                  "198.51.100.9")
+            << name;
+        EXPECT_EQ(
+            client_address("127.0.0.1", "",
+                           "Proto=https; " + std::string(name) + "=\"[2001:db8::7]:80\"", proxies),
+            "2001:db8::7")
+            << name;
+    }
+}
+
 TEST(client_address, forwarded_wins_over_x_forwarded_for) {
     const trusted_proxies proxies({"127.0.0.1"});
     EXPECT_EQ(client_address("127.0.0.1", "198.51.100.1", "for=198.51.100.2", proxies),
@@ -53,6 +68,18 @@ TEST(client_address, forwarded_wins_over_x_forwarded_for) {
 TEST(client_address, ipv4_mapped_peers_count_as_their_ipv4_address) {
     const trusted_proxies proxies({"10.0.0.0/8"});
     EXPECT_EQ(client_address("::ffff:10.0.0.2", "203.0.113.7", "", proxies), "203.0.113.7");
+}
+
+TEST(limit_key, ipv6_clients_are_keyed_by_their_64_and_ipv4_ones_by_their_address) {
+    EXPECT_EQ(limit_key("2001:db8:1:2:a:b:c:d"), "2001:db8:1:2::/64");
+    EXPECT_EQ(limit_key("2001:db8:1:2::ffff"), limit_key("2001:db8:1:2:1:2:3:4"));
+    EXPECT_NE(limit_key("2001:db8:1:2::1"), limit_key("2001:db8:1:3::1"));
+    EXPECT_EQ(limit_key("::1"), "::/64");
+    EXPECT_EQ(limit_key("192.0.2.7"), "192.0.2.7");
+    // An IPv4 client on a dual-stack socket is still only itself, not all of ::ffff:0:0/96.
+    EXPECT_EQ(limit_key("::ffff:192.0.2.7"), "192.0.2.7");
+    EXPECT_NE(limit_key("::ffff:192.0.2.7"), limit_key("::ffff:192.0.2.8"));
+    EXPECT_EQ(limit_key("not an address"), "not an address");
 }
 
 TEST(client_address, networks_must_be_addresses_or_cidrs) {

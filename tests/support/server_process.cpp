@@ -74,18 +74,22 @@ int decode_status(int status) {
 
 }  // namespace
 
-server_process::server_process(const std::vector<std::string>& args) {
+server_process::server_process(const std::vector<std::string>& args, rate_limits limits) {
     std::vector<std::string> full = {"--host", "127.0.0.1", "--port", "0"};
     full.insert(full.end(), args.begin(), args.end());
-    // Tests drive hundreds of requests a second from one address; the per-client rate limits
-    // are off unless a test sets them (the rate-limit tests do).
+    // Tests drive hundreds of requests a second and thousands of sessions from one address; the
+    // rate limits are off unless a test sets them or asks for the defaults (the rate-limit tests).
     const auto unless_set = [&](const char* flag, const char* value) {
         if (std::find(args.begin(), args.end(), flag) == args.end()) {
             full.insert(full.end(), {flag, value});
         }
     };
-    unless_set("--write-rate", "0");
-    unless_set("--read-rate", "0");
+    if (limits == rate_limits::off_unless_set) {
+        unless_set("--write-rate", "0");
+        unless_set("--read-rate", "0");
+        unless_set("--session-write-rate", "0");
+        unless_set("--new-session-rate", "0");
+    }
     // The server sets aside state for every connection it may hold before it listens (about
     // 10 µs each); the default 25,000 would add a quarter of a second to each of hundreds of
     // starts. Tests that open more connections say so.

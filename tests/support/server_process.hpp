@@ -12,10 +12,17 @@ namespace progressd::testing {
 
 class server_process {
 public:
+    /// `off_unless_set`: each rate-limit flag that `args` do not set is 0; `defaults`: the
+    /// server's own defaults.
+    enum class rate_limits { off_unless_set, defaults };
+
     /// Starts `PROGRESSD_BINARY --host 127.0.0.1 --port 0 <args>` (with `--write-rate 0
-    /// --read-rate 0 --max-connections 1000` unless `args` set them) and waits (at most 10 s) for
-    /// its "listening on" line. Throws std::runtime_error with the log when it does not come.
-    explicit server_process(const std::vector<std::string>& args);
+    /// --read-rate 0 --session-write-rate 0 --new-session-rate 0` unless `args` set them or
+    /// `limits` is `defaults`, and `--max-connections 1000` unless `args` set it) and waits (at
+    /// most 10 s) for its "listening on" line. Throws std::runtime_error with the log when it does
+    /// not come.
+    explicit server_process(const std::vector<std::string>& args,
+                            rate_limits limits = rate_limits::off_unless_set);
     ~server_process();
     server_process(const server_process&) = delete;
     server_process& operator=(const server_process&) = delete;
