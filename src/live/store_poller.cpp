@@ -54,20 +54,25 @@ net::awaitable<void> store_poller::poll_once() {
         }
         // A session seen for the first time publishes its whole log: its watchers read the
         // log when they started, and drop what they already have by entry count.
+        // A log that could not be read is read again next round.
         const std::uint64_t known = seen.log_entries;
-        seen.log_entries = state.log_entries;
-        if (state.log_entries > known) co_await publish_log_from(ids[i], known);
+        if (state.log_entries > known) {
+            const bool read = co_await publish_log_from(ids[i], known);
+            if (!read) continue;
+        }
+        seen_[ids[i]].log_entries = state.log_entries;
     }
 }
 
-net::awaitable<void> store_poller::publish_log_from(const std::string& session_id,
+net::awaitable<bool> store_poller::publish_log_from(const std::string& session_id,
                                                     std::uint64_t known) {
     auto log = co_await store_.get_log(session_id);
-    if (!log) co_return;
+    if (!log) co_return false;
     const auto entries = log_entries(*log);
     for (std::size_t n = known; n < entries.size(); ++n) {
         hub_.publish_log(session_id, {n + 1, std::make_shared<const std::string>(entries[n])});
     }
+    co_return true;
 }
 
 }  // namespace progressd::live

@@ -30,8 +30,9 @@ public:
     boost::asio::awaitable<void> poll_once();
 
 private:
-    /// Publishes the entries of `session_id`'s log after the first `known`.
-    boost::asio::awaitable<void> publish_log_from(const std::string& session_id,
+    /// Publishes the entries of `session_id`'s log after the first `known`; false when the log
+    /// could not be read.
+    boost::asio::awaitable<bool> publish_log_from(const std::string& session_id,
                                                   std::uint64_t known);
 
     store::store& store_;
