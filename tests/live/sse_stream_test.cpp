@@ -156,12 +156,12 @@ TEST(sse_stream_test, the_largest_allowed_log_is_read_within_a_few_milliseconds)
         return best;
     };
     std::string log;
-    const double get_ms = timed([&] { log = *run_sync(ioc, store.get_log("big")); });
+    const double get_ms = timed([&] { log = *testing::run_sync(ioc, store.get_log("big")); });
     ASSERT_GE(log.size(), 1000u * 1045u);
     ASSERT_LE(log.size(), std::size_t{1} << 20);
     std::size_t entries = 0;
     const double stream_ms = timed([&] {
-        auto text = *run_sync(ioc, store.get_log("big"));
+        auto text = *testing::run_sync(ioc, store.get_log("big"));
         entries = log_entries(text).size();
     });
     EXPECT_EQ(entries, 1000u);

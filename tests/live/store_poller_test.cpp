@@ -16,8 +16,11 @@ using testing::run_sync;
 class store_poller_test : public ::testing::Test {
 protected:
     void put(const std::string& json) { ASSERT_TRUE(run_sync(ioc_, store_.put("s", json, 60s))); }
-    void append(const std::string& json) {
-        ASSERT_TRUE(run_sync(ioc_, store_.append_log("s", json, 60s)));
+    // Appends a valid ErrorLogEntry of step `step` (streams drop entries that are not).
+    void append(int step) { ASSERT_TRUE(run_sync(ioc_, store_.append_log("s", entry(step), 60s))); }
+    static std::string entry(int step) {
+        return R"({"tool":"git","error":"e","suggestedFix":"f","timestamp":"t","step":)" +
+               std::to_string(step) + "}";
     }
     // One round, and what the watcher was offered by it.
     pending_events poll() {
@@ -53,14 +56,14 @@ TEST_F(store_poller_test, a_new_version_is_published_once_and_an_unchanged_one_n
 }
 
 TEST_F(store_poller_test, new_log_entries_are_published_once_each) {
-    append(R"({"n":1})");
-    append(R"({"n":2})");
+    append(1);
+    append(2);
     auto first = poll();
     ASSERT_EQ(first.log.size(), 2u);
     EXPECT_EQ(first.log[1].count, 2u);
-    EXPECT_EQ(*first.log[1].entry_json, R"({"n":2})");
+    EXPECT_EQ(*first.log[1].entry_json, entry(2));
     EXPECT_TRUE(poll().empty());
-    append(R"({"n":3})");
+    append(3);
     auto next = poll();
     ASSERT_EQ(next.log.size(), 1u);
     EXPECT_EQ(next.log[0].count, 3u);

@@ -211,7 +211,8 @@ TEST(validation_test, issues_past_the_cap_are_counted_not_reported) {
                        R"("currentAction":"a","toolStatus":{},"errors":[0)";
     for (int i = 1; i < 300; ++i) body += ",0";
     body += R"(],"timestamp":"t","phase":7,"complete":true})";
-    const auto result = validate_progress(boost::json::parse(body));
+    const auto parsed = parse_json(body);
+    const auto result = validate_progress(std::get<boost::json::value>(parsed));
     const auto& issues = std::get<issue_list>(result);
     ASSERT_EQ(issues.size(), max_reported_issues);
     EXPECT_EQ(issues.omitted, 300u - 100u + 1u);  // the rest of "errors", then "phase"

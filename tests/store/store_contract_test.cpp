@@ -36,7 +36,8 @@ struct memory_backend {
     static constexpr bool native_expiry = false;
     static constexpr bool embedded = true;
     static std::unique_ptr<store> open(const clock& c, const std::string&, const open_options& o) {
-        return std::make_unique<memory_store>(c, memory_options{o.max_log_entries, o.max_sessions});
+        return std::make_unique<memory_store>(
+            c, memory_options{o.max_log_entries, o.max_sessions, o.max_log_bytes});
     }
 };
 
@@ -48,6 +49,7 @@ struct sqlite_backend {
         sqlite_options options{dir + "/contract.db"};
         options.max_log_entries = o.max_log_entries;
         options.max_sessions = o.max_sessions;
+        options.max_log_bytes = o.max_log_bytes;
         return std::make_unique<sqlite_store>(options, c);
     }
 };
