@@ -119,7 +119,7 @@ TEST(sqlite_store_test, a_database_of_the_previous_version_opens_with_its_sessio
     }
     boost::asio::io_context ioc;
     sqlite_options options{path};
-    options.max_sessions = 3;  // "a", "b" and the expired "gone" are stored, two of them live
+    options.max_sessions = 3;   // "a", "b" and the expired "gone" are stored, two of them live
     options.max_log_bytes = 9;  // "b"'s ["e"] is 5 bytes: room for one more entry of 3
     sqlite_store store(options, clock);
 
