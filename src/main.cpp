@@ -69,9 +69,9 @@ int main(int argc, char** argv) {
 
     try {
         system_clock clock;
-        const store::open_options store_options{config.fsync, config.connect_timeout,
+        const store::open_options store_options{config.fsync,           config.connect_timeout,
                                                 config.command_timeout, config.max_log_entries,
-                                                config.max_sessions};
+                                                config.max_sessions,    config.max_log_bytes};
         cli::check_sqlite_directory(config.store);
         metrics::registry metrics(std::string(store::backend_label(config.store.backend)), clock);
         auto store = std::make_unique<store::instrumented_store>(
@@ -83,6 +83,8 @@ int main(int argc, char** argv) {
         api_options.quotas.max_tools = config.max_tools;
         api_options.quotas.max_completed_steps = config.max_completed_steps;
         api_options.max_log_entries = config.max_log_entries;
+        api_options.max_log_bytes = config.max_log_bytes;
+        api_options.max_progress_bytes = config.max_progress_bytes;
         api_options.session_keys = config.session_keys;
         api::progress_api progress(*store, hub, clock, metrics, api_options);
         api::write_meter writes;

@@ -76,13 +76,14 @@ void hand_over_key(http::reply& r, const write_permit& permit) {
     r.body += '}';
 }
 
-// 429: the log holds `maximum` entries already; worded as Zod words a too-long array.
-http::reply log_full_reply(std::uint64_t maximum) {
+// 429 for a store quota: `message`, and one too_big issue with `origin` and `maximum`, worded
+// as Zod words a too-long array (origin "array") or progressd a too-large text (see issues.cpp).
+http::reply quota_reply(std::string_view message, std::string_view origin, std::uint64_t maximum) {
     model::issue full;
     full.code = model::issue::code_kind::too_big;
-    full.origin = "array";
+    full.origin = origin;
     full.maximum = maximum;
-    http::reply r = http::validation_reply("Error log is full", {full});
+    http::reply r = http::validation_reply(message, {full});
     r.status = 429;
     r.quota_exceeded = true;
     return r;
@@ -170,10 +171,11 @@ net::awaitable<http::reply> progress_api::post_progress(std::string session_id,
     if (auto* rejection = std::get_if<http::reply>(&body)) co_return std::move(*rejection);
     const auto& progress = std::get<model::progress>(body);
     if (progress.session_id != session_id) co_return http::error_reply(400, "Session ID mismatch");
-    auto permit = co_await permit_write(session_id, req);
+    auto json = std::make_shared<const std::string>(model::to_json(progress));
+    if (auto too_large = check_progress_size(*json)) co_return std::move(*too_large);
+    auto permit = co_await permit_write(session_id, req, "Failed to store progress");
     if (auto* refusal = std::get_if<http::reply>(&permit)) co_return std::move(*refusal);
 
-    auto json = std::make_shared<const std::string>(model::to_json(progress));
     auto version = co_await store_.put(session_id, *json, options_.ttl);
     http::reply r = version
                         ? http::json_reply(success_body(session_id, std::nullopt))
@@ -183,10 +185,18 @@ net::awaitable<http::reply> progress_api::post_progress(std::string session_id,
     co_return r;
 }
 
+// Checked before the write key is claimed and before the store is asked: a put replaces the
+// whole text, so its size alone decides and no store needs to see it.
+std::optional<http::reply> progress_api::check_progress_size(const std::string& json) const {
+    if (json.size() <= options_.max_progress_bytes) return std::nullopt;
+    return quota_reply("Progress data is too large", "progress", options_.max_progress_bytes);
+}
+
 net::awaitable<std::variant<write_permit, http::reply>> progress_api::permit_write(
-    const std::string& session_id, const http::request& req) {
+    const std::string& session_id, const http::request& req, std::string_view write_action) {
     if (!options_.session_keys) co_return write_permit{};
-    co_return co_await check_write_key(store_, session_id, req["X-Write-Key"], options_.ttl);
+    co_return co_await check_write_key(store_, session_id, req["X-Write-Key"], options_.ttl,
+                                       write_action);
 }
 
 // By value, as every coroutine's parameters: a reference could outlive what it refers to.
@@ -217,24 +227,32 @@ net::awaitable<void> pause_before_retry(int attempt) {
 
 // A PATCH is a read-merge-validate-write loop closed by a conditional write: if another write
 // lands between the read and the write, the write is refused and the loop starts again from
-// the newer state, so concurrent PATCHes of one session all take effect.
+// the newer state, so concurrent PATCHes of one session all take effect. The write key is
+// claimed only once the first merged document passed every check (as POST claims after its
+// checks): a refused PATCH neither locks the session with a key nobody holds nor leaves a key
+// row behind. Once claimed, every answer hands a fresh key over.
 net::awaitable<http::reply> progress_api::patch_progress(std::string session_id,
                                                          const http::request& req) {
-    constexpr int max_attempts = 64;
     auto parsed = parse_body(req);
     if (auto* syntax_error = std::get_if<model::json_syntax_error>(&parsed)) {
         co_return http::invalid_json_reply(*syntax_error);
     }
-    const auto& patch = std::get<boost::json::value>(parsed);
-    auto permit = co_await permit_write(session_id, req);
-    if (auto* refusal = std::get_if<http::reply>(&permit)) co_return std::move(*refusal);
-    const auto& granted = std::get<write_permit>(permit);
+    std::optional<write_permit> granted;
+    http::reply r =
+        co_await patch_loop(session_id, std::get<boost::json::value>(parsed), req, granted);
+    if (granted) hand_over_key(r, *granted);
+    co_return r;
+}
+
+net::awaitable<http::reply> progress_api::patch_loop(const std::string& session_id,
+                                                     const boost::json::value& patch,
+                                                     const http::request& req,
+                                                     std::optional<write_permit>& granted) {
+    constexpr int max_attempts = 64;
     for (int attempt = 0; attempt < max_attempts; ++attempt) {
         auto current = co_await store_.get(session_id);
         if (!current && current.error() != store_errc::not_found) {
-            auto r = http::store_failure_reply("Failed to store progress", current.error());
-            hand_over_key(r, granted);
-            co_return r;
+            co_return http::store_failure_reply("Failed to store progress", current.error());
         }
         boost::json::value document;
         std::optional<std::uint64_t> expected;
@@ -249,34 +267,31 @@ net::awaitable<http::reply> progress_api::patch_progress(std::string session_id,
         model::apply_merge_patch(document, patch);
         auto accepted =
             accept(model::validate_progress(document), options_.quotas, "Invalid progress data");
-        if (auto* rejection = std::get_if<http::reply>(&accepted)) {
-            hand_over_key(*rejection, granted);
-            co_return std::move(*rejection);
-        }
+        if (auto* rejection = std::get_if<http::reply>(&accepted)) co_return std::move(*rejection);
         const auto& progress = std::get<model::progress>(accepted);
         if (progress.session_id != session_id) {
             co_return http::error_reply(400, "Session ID mismatch");
         }
         auto json = std::make_shared<const std::string>(model::to_json(progress));
+        if (auto too_large = check_progress_size(*json)) co_return std::move(*too_large);
+        if (!granted) {
+            auto permit = co_await permit_write(session_id, req, "Failed to store progress");
+            if (auto* refusal = std::get_if<http::reply>(&permit)) co_return std::move(*refusal);
+            granted = std::get<write_permit>(std::move(permit));
+        }
         auto version = co_await store_.put_if(session_id, *json, options_.ttl, expected);
         if (version) {
             hub_.publish_progress(session_id, {*version, json});
-            auto r = http::json_reply(*json);
-            hand_over_key(r, granted);
-            co_return r;
+            co_return http::json_reply(*json);
         }
         if (version.error() != store_errc::conflict) {
-            auto r = http::store_failure_reply("Failed to store progress", version.error());
-            hand_over_key(r, granted);
-            co_return r;
+            co_return http::store_failure_reply("Failed to store progress", version.error());
         }
         // Someone else wrote first. Wait a moment, longer each time and at random, so that
         // writers racing for one session take turns instead of colliding again.
         co_await pause_before_retry(attempt);
     }
-    auto r = http::error_reply(409, "Too many concurrent updates to this session; try again");
-    hand_over_key(r, granted);
-    co_return r;
+    co_return http::error_reply(409, "Too many concurrent updates to this session; try again");
 }
 
 net::awaitable<http::reply> progress_api::get_log(std::string session_id) {
@@ -297,14 +312,16 @@ net::awaitable<http::reply> progress_api::post_log(std::string session_id,
     auto body =
         decode_body(req, model::validate_log_entry, options_.quotas, "Invalid error log entry");
     if (auto* rejection = std::get_if<http::reply>(&body)) co_return std::move(*rejection);
-    auto permit = co_await permit_write(session_id, req);
+    auto permit = co_await permit_write(session_id, req, "Failed to append to error log");
     if (auto* refusal = std::get_if<http::reply>(&permit)) co_return std::move(*refusal);
     auto entry =
         std::make_shared<const std::string>(model::to_json(std::get<model::log_entry>(body)));
     auto total = co_await store_.append_log(session_id, *entry, options_.ttl);
     http::reply r = total ? http::json_reply(success_body(session_id, *total))
                     : total.error() == store_errc::log_full
-                        ? log_full_reply(options_.max_log_entries)
+                        ? quota_reply("Error log is full", "array", options_.max_log_entries)
+                    : total.error() == store_errc::log_too_large
+                        ? quota_reply("Error log is too large", "log", options_.max_log_bytes)
                         : http::store_failure_reply("Failed to append to error log", total.error());
     if (total) hub_.publish_log(session_id, {*total, std::move(entry)});
     hand_over_key(r, std::get<write_permit>(permit));

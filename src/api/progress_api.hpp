@@ -12,7 +12,10 @@
 #include "store/store.hpp"
 #include "util/clock.hpp"
 
+#include <boost/json/value.hpp>
+
 #include <chrono>
+#include <optional>
 
 namespace progressd::api {
 
@@ -21,7 +24,10 @@ struct api_options {
     std::chrono::milliseconds heartbeat{std::chrono::seconds(15)};  ///< event stream keep-alive
     model::quota_limits quotas;
     std::uint64_t max_log_entries = 1000;  ///< the store's quota, for the 429 that reports it
-    bool session_keys = false;             ///< per-session write keys (api/write_keys.hpp)
+    std::uint64_t max_log_bytes = std::uint64_t{1} << 20;  ///< likewise, of the log's JSON text
+    /// A write whose progress JSON would be longer is refused with 429 (nothing stored).
+    std::uint64_t max_progress_bytes = std::uint64_t{1} << 20;
+    bool session_keys = false;  ///< per-session write keys (api/write_keys.hpp)
 };
 
 class progress_api final : public http::request_handler {
@@ -42,15 +48,23 @@ private:
                                                       const http::request& req);
     boost::asio::awaitable<http::reply> patch_progress(std::string session_id,
                                                        const http::request& req);
+    /// PATCH's read-merge-check-write attempts; claims the write key into `granted` once the
+    /// first merged document passed its checks.
+    boost::asio::awaitable<http::reply> patch_loop(const std::string& session_id,
+                                                   const boost::json::value& patch,
+                                                   const http::request& req,
+                                                   std::optional<write_permit>& granted);
     boost::asio::awaitable<http::reply> remove_progress(std::string session_id);
     boost::asio::awaitable<http::reply> get_log(std::string session_id);
     boost::asio::awaitable<http::reply> post_log(std::string session_id, const http::request& req);
     boost::asio::awaitable<http::reply> events(std::string session_id, const http::request& req,
                                                const http::peer& from);
     boost::asio::awaitable<http::reply> readiness();
+    /// The 429 for a progress JSON text past --max-progress-bytes, or nullopt when it fits.
+    std::optional<http::reply> check_progress_size(const std::string& json) const;
     /// With session keys on, checks (or claims) the session's write key for a write.
     boost::asio::awaitable<std::variant<write_permit, http::reply>> permit_write(
-        const std::string& session_id, const http::request& req);
+        const std::string& session_id, const http::request& req, std::string_view write_action);
 
     store::store& store_;
     live::hub& hub_;

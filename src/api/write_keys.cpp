@@ -51,13 +51,17 @@ std::string write_key_digest(std::string_view key) {
 
 boost::asio::awaitable<std::variant<write_permit, http::reply>> check_write_key(
     store::store& store, const std::string& session_id, std::string_view presented,
-    std::chrono::seconds ttl) {
+    std::chrono::seconds ttl, std::string_view write_action) {
     std::optional<std::string> fresh;
     if (presented.empty()) fresh = generate_write_key();
     const std::string digest = write_key_digest(fresh ? *fresh : presented);
     auto current = co_await store.claim_write_key(session_id, digest, ttl);
-    if (!current)
-        co_return http::store_failure_reply("Failed to check the write key", current.error());
+    if (!current) {
+        // A full store refuses the claim as it would refuse the write: answer as the write.
+        const bool full = current.error() == store_errc::storage_full;
+        co_return http::store_failure_reply(full ? write_action : "Failed to check the write key",
+                                            current.error());
+    }
     if (constant_time_equal(*current, digest)) co_return write_permit{fresh};
     if (fresh) {
         co_return http::auth_failure_reply(

@@ -28,10 +28,12 @@ struct write_permit {
 /// Checks the write key of a write to `session_id` (header X-Write-Key, possibly empty),
 /// claiming the session for a fresh key when it has none. Returns the permit, or the reply that
 /// refuses the write: 401 when the session has a key and none was given, 403 when the given one
-/// is wrong, 503 when the store fails. A script may also choose its own key and send it with its
-/// first write; the session is then claimed with that key.
+/// is wrong, 503 when the store fails, and 507 with `write_action` (the error the write itself
+/// would have answered, e.g. "Failed to store progress") when a full store refuses to claim a
+/// key for a new session. A script may also choose its own key and send it with its first
+/// write; the session is then claimed with that key.
 boost::asio::awaitable<std::variant<write_permit, http::reply>> check_write_key(
     store::store& store, const std::string& session_id, std::string_view presented,
-    std::chrono::seconds ttl);
+    std::chrono::seconds ttl, std::string_view write_action);
 
 }  // namespace progressd::api

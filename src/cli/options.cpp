@@ -202,6 +202,8 @@ struct security_settings {
     setting max_tools{"--max-tools", "PROGRESSD_MAX_TOOLS", {}};
     setting max_completed_steps{"--max-completed-steps", "PROGRESSD_MAX_COMPLETED_STEPS", {}};
     setting max_sessions{"--max-sessions", "PROGRESSD_MAX_SESSIONS", {}};
+    setting max_log_bytes{"--max-log-bytes", "PROGRESSD_MAX_LOG_BYTES", {}};
+    setting max_progress_bytes{"--max-progress-bytes", "PROGRESSD_MAX_PROGRESS_BYTES", {}};
     setting max_connections{"--max-connections", "PROGRESSD_MAX_CONNECTIONS", {}};
     setting log_format{"--log-format", "PROGRESSD_LOG_FORMAT", {}};
     setting tls_cert{"--tls-cert", "PROGRESSD_TLS_CERT", {}};
@@ -283,6 +285,8 @@ std::optional<std::string> resolve_security(const resolver& sources, security_se
                          count_of(sec.max_tools, 1, 100000, max_tools),
                          count_of(sec.max_completed_steps, 1, 100000, max_steps),
                          count_of(sec.max_sessions, 1, 1000000000, c.max_sessions),
+                         count_of(sec.max_log_bytes, 1024, 1 << 30, c.max_log_bytes),
+                         count_of(sec.max_progress_bytes, 1024, 1 << 30, c.max_progress_bytes),
                          count_of(sec.max_connections, 1, 10000000, max_connections)}) {
         if (problem) return problem;
     }
@@ -401,6 +405,9 @@ parse_outcome parse_options(const std::vector<std::string>& args, const env_look
     add(sec.max_completed_steps, limiting, "N", "completed steps per progress; default 1000");
     add(sec.max_sessions, limiting, "N",
         "sessions the SQLite or memory store holds; default 1000000");
+    add(sec.max_log_bytes, limiting, "BYTES", "bytes of one session's error log; default 1048576");
+    add(sec.max_progress_bytes, limiting, "BYTES",
+        "bytes of one session's progress; default 1048576");
     add(sec.write_token, securing, "TOKEN[,TOKEN...]",
         "bearer tokens that POST, PATCH and DELETE need; default none (open)");
     add(sec.read_token, securing, "TOKEN[,TOKEN...]",
@@ -473,6 +480,8 @@ parse_outcome parse_options(const std::vector<std::string>& args, const env_look
                        &sec.max_tools,
                        &sec.max_completed_steps,
                        &sec.max_sessions,
+                       &sec.max_log_bytes,
+                       &sec.max_progress_bytes,
                        &sec.max_connections,
                        &sec.log_format,
                        &sec.tls_cert,

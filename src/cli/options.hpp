@@ -52,7 +52,9 @@ struct config {
     std::uint64_t max_log_entries = 1000;
     std::size_t max_tools = 200;
     std::size_t max_completed_steps = 1000;
-    std::uint64_t max_sessions = 1000000;  ///< embedded stores
+    std::uint64_t max_sessions = 1000000;                       ///< embedded stores
+    std::uint64_t max_log_bytes = std::uint64_t{1} << 20;       ///< of one error log's JSON text
+    std::uint64_t max_progress_bytes = std::uint64_t{1} << 20;  ///< of one progress JSON text
     std::size_t max_connections = 25000;
     bool max_connections_given = false;  ///< set by a flag or variable, not the default
 

@@ -37,6 +37,10 @@ reply validation_reply(std::string_view message, const model::issue_list& issues
     model::append_json_string(body, message);
     body += R"(,"details":)";
     model::append_issues_json(body, issues);
+    if (issues.omitted > 0) {
+        body += R"(,"truncatedIssues":)";
+        body += std::to_string(issues.omitted);
+    }
     body += '}';
     return reply{400, std::move(body)};
 }
@@ -50,7 +54,7 @@ reply invalid_session_id_reply(std::string_view problem) {
 
 reply store_failure_reply(std::string_view action, boost::system::error_code ec) {
     const bool full = ec == store_errc::storage_full;
-    const bool quota = ec == store_errc::log_full;
+    const bool quota = ec == store_errc::log_full || ec == store_errc::log_too_large;
     std::string body = R"({"error":)";
     model::append_json_string(body, action);
     body += R"(,"cause":)";

@@ -52,7 +52,8 @@ reply error_reply(unsigned status, std::string_view message);
 /// 400 {"error":"Invalid JSON","details":[{"message":…,"position":…}]}.
 reply invalid_json_reply(const model::json_syntax_error& error);
 
-/// 400 {"error": message, "details": [Zod issues]}.
+/// 400 {"error": message, "details": [Zod issues]}, plus "truncatedIssues": N when N issues
+/// past model::max_reported_issues were found and not reported.
 reply validation_reply(std::string_view message, const model::issue_list& issues);
 
 /// 400 {"error":"Invalid session ID","details":[{"message": problem}]}.

@@ -9,7 +9,8 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-#include <algorithm>
+#include <string_view>
+#include <unordered_set>
 
 namespace progressd::live {
 namespace net = boost::asio;
@@ -32,9 +33,8 @@ net::awaitable<void> store_poller::run() {
 net::awaitable<void> store_poller::poll_once() {
     auto ids = hub_.watched_sessions();
     // Forget sessions nobody watches any more, so the map stays the size of what is watched.
-    std::erase_if(log_entries_seen_, [&](const auto& entry) {
-        return std::find(ids.begin(), ids.end(), entry.first) == ids.end();
-    });
+    const std::unordered_set<std::string_view> watched(ids.begin(), ids.end());
+    std::erase_if(seen_, [&](const auto& entry) { return !watched.contains(entry.first); });
     if (ids.empty()) co_return;
     auto states = co_await store_.snapshot(ids);
     if (!states) {
@@ -42,27 +42,37 @@ net::awaitable<void> store_poller::poll_once() {
         co_return;
     }
     for (std::size_t i = 0; i < ids.size() && i < states->size(); ++i) {
-        const auto& state = (*states)[i];
-        if (state.progress) {
-            hub_.publish_progress(ids[i],
-                                  {state.progress->version,
-                                   std::make_shared<const std::string>(state.progress->json)});
+        auto& state = (*states)[i];
+        auto& seen = seen_[ids[i]];
+        if (!state.progress) {
+            seen.version.reset();
+        } else if (seen.version != state.progress->version) {
+            seen.version = state.progress->version;
+            hub_.publish_progress(
+                ids[i], {state.progress->version,
+                         std::make_shared<const std::string>(std::move(state.progress->json))});
         }
         // A session seen for the first time publishes its whole log: its watchers read the
         // log when they started, and drop what they already have by entry count.
-        const auto seen = log_entries_seen_.find(ids[i]);
-        const std::uint64_t known = seen == log_entries_seen_.end() ? 0 : seen->second;
-        if (state.log_entries > known ||
-            (seen == log_entries_seen_.end() && state.log_entries > 0)) {
-            auto log = co_await store_.get_log(ids[i]);
-            if (!log) continue;
-            const auto entries = log_entries(*log);
-            for (std::size_t n = known; n < entries.size(); ++n) {
-                hub_.publish_log(ids[i], {n + 1, std::make_shared<const std::string>(entries[n])});
-            }
+        // A log that could not be read is read again next round.
+        const std::uint64_t known = seen.log_entries;
+        if (state.log_entries > known) {
+            const bool read = co_await publish_log_from(ids[i], known);
+            if (!read) continue;
         }
-        log_entries_seen_[ids[i]] = state.log_entries;
+        seen_[ids[i]].log_entries = state.log_entries;
     }
+}
+
+net::awaitable<bool> store_poller::publish_log_from(const std::string& session_id,
+                                                    std::uint64_t known) {
+    auto log = co_await store_.get_log(session_id);
+    if (!log) co_return false;
+    const auto entries = log_entries(*log);
+    for (std::size_t n = known; n < entries.size(); ++n) {
+        hub_.publish_log(session_id, {n + 1, std::make_shared<const std::string>(entries[n])});
+    }
+    co_return true;
 }
 
 }  // namespace progressd::live

@@ -56,11 +56,13 @@ void append_invalid_value(std::string& out, const issue& i) {
     out += '}';
 }
 
-// The unit Zod's English locale names for each origin; "keys" is progressd's own, for records.
+// The unit Zod's English locale names for each origin; "keys" (records) and "bytes" (the
+// stored size of a "log" or a "progress") are progressd's own.
 std::string_view size_unit(std::string_view origin) {
     if (origin == "string") return "characters";
     if (origin == "array") return "items";
-    return "keys";
+    if (origin == "object") return "keys";
+    return "bytes";
 }
 
 void append_too_big(std::string& out, const issue& i) {

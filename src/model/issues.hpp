@@ -27,11 +27,34 @@ struct issue {
         received;  ///< invalid_type: JavaScript type of the input ("undefined" if absent)
     bool received_infinity = false;  ///< invalid_type on a number: Zod adds "received":"Infinity"
     std::span<const std::string_view> values;  ///< invalid_value: the enum's options
-    std::string_view origin;  ///< too_big: "string", "array" or "object" (a record's keys)
+    /// too_big: "string", "array", "object" (a record's keys), or "log" / "progress" (bytes)
+    std::string_view origin;
     std::size_t maximum = 0;  ///< too_big: the largest allowed size, inclusive
 };
 
-using issue_list = std::vector<issue>;
+/// The most issues one answer reports. Zod reports every issue, but a 64 KiB body of wrong
+/// array elements has 30,000 of them: building and sending each (with a copy of its path) made
+/// an answer 60 times the body. Past the cap, issues are only counted (issue_list::omitted).
+inline constexpr std::size_t max_reported_issues = 100;
+
+/// The issues of one document: the first max_reported_issues found, in schema order, and the
+/// number found after those and not built. Example: a body whose "errors" array holds 300
+/// numbers gives 100 issues (paths ["errors",0] to ["errors",99]) and omitted == 200.
+struct issue_list : std::vector<issue> {
+    using std::vector<issue>::vector;
+    std::size_t omitted = 0;
+
+    /// False once the cap is reached: the caller then counts the issue instead of building it.
+    bool has_room() const { return size() < max_reported_issues; }
+    /// Keeps `i` if there is room, else counts it.
+    void add(issue i) {
+        if (has_room()) {
+            push_back(std::move(i));
+        } else {
+            ++omitted;
+        }
+    }
+};
 
 /// Appends `issues` as the JSON array Zod's `JSON.stringify(error.issues)` gives: keys in Zod's
 /// order (expected, code, [received,] path, message / code, values, path, message).

@@ -21,6 +21,10 @@ public:
 
 private:
     void too_big(std::string_view origin, std::size_t maximum, std::vector<path_segment> path) {
+        if (!issues_.has_room()) {
+            ++issues_.omitted;
+            return;
+        }
         issue i;
         i.code = issue::code_kind::too_big;
         i.origin = origin;

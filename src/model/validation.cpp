@@ -104,9 +104,8 @@ public:
             out = v->get_double();
             return;
         }
-        wrong_type(v, "number");
         // Zod 4 reports a non-finite number with an extra key, and still calls it a "number".
-        if (v != nullptr && v->is_double()) issues_.back().received_infinity = true;
+        wrong_type(v, "number", v != nullptr && v->is_double());
     }
 
     void boolean(const json::value* v, bool& out) {
@@ -128,6 +127,10 @@ public:
                 return;
             }
         }
+        if (!issues_.has_room()) {
+            ++issues_.omitted;
+            return;
+        }
         issue i;
         i.code = issue::code_kind::invalid_value;
         i.path = path_;
@@ -136,12 +139,19 @@ public:
     }
 
 private:
-    void wrong_type(const json::value* v, std::string_view expected) {
+    // Past the cap an issue is only counted: no path copy, so a body of 30,000 wrong elements
+    // costs a walk, not 30,000 allocations.
+    void wrong_type(const json::value* v, std::string_view expected, bool infinity = false) {
+        if (!issues_.has_room()) {
+            ++issues_.omitted;
+            return;
+        }
         issue i;
         i.code = issue::code_kind::invalid_type;
         i.path = path_;
         i.expected = expected;
         i.received = javascript_type(v);
+        i.received_infinity = infinity;
         issues_.push_back(std::move(i));
     }
 
@@ -182,7 +192,8 @@ void check_tool_status_map(validator& check, const json::value* v, tool_status_m
         if (key == "__proto__") continue;
         tool_status status;
         check.at(std::string(key), [&] { check_tool_status(check, &entry->value(), status); });
-        out.emplace_back(std::string(key), std::move(status));
+        // A failed document is never returned: keep checking, but stop copying.
+        if (!check.failed()) out.emplace_back(std::string(key), std::move(status));
     }
 }
 
@@ -199,9 +210,12 @@ void check_array(validator& check, const json::value* v, std::vector<T>& out,
                  CheckElement&& check_element) {
     const json::array* array = check.array(v);
     if (array == nullptr) return;
-    out.resize(array->size());
+    // A failed document is never returned, so its elements are checked into a scratch value
+    // rather than kept (32,000 wrong elements would otherwise build 32,000 values).
+    T scratch{};
     for (std::size_t i = 0; i < array->size(); ++i) {
-        check.at(i, [&] { check_element(&(*array)[i], out[i]); });
+        T& element = check.failed() ? scratch : out.emplace_back();
+        check.at(i, [&] { check_element(&(*array)[i], element); });
     }
 }
 

@@ -268,6 +268,7 @@ public:
           claim_sha_(redis_layout::script_sha1(redis_layout::claim_write_key_script)),
           list_fetch_sha_(redis_layout::script_sha1(redis_layout::list_fetch_script)),
           max_log_entries_(std::to_string(options.max_log_entries)),
+          max_log_bytes_(std::to_string(options.max_log_bytes)),
           reachable_(reachable) {
         for (std::size_t i = 0; i < worker_count; ++i) {
             connections_.push_back(std::make_unique<rest_connection>(spec, options));
@@ -445,7 +446,8 @@ private:
     std::string remove_sha_;
     std::string claim_sha_;
     std::string list_fetch_sha_;
-    std::string max_log_entries_;  ///< the append script's last argument
+    std::string max_log_entries_;  ///< the append script's last two arguments
+    std::string max_log_bytes_;
     std::atomic<bool> reachable_;
 
     std::vector<std::unique_ptr<rest_connection>> connections_;
@@ -548,10 +550,10 @@ result<std::uint64_t> kv_rest_store::do_append(rest_connection& c, const std::st
                                                std::chrono::seconds ttl) {
     const auto out = eval(c, redis_layout::append_log_script, append_sha_, "2",
                           {redis_layout::log_key(id), redis_layout::log_meta_key(id), entry_json,
-                           ttl_seconds(ttl), id, max_log_entries_});
+                           ttl_seconds(ttl), id, max_log_entries_, max_log_bytes_});
     if (auto ec = report(out, token_kind::write, "the append script")) return ec;
-    if (const auto* i = out.result.if_int64(); i != nullptr && *i == -1) {
-        return store_errc::log_full;
+    if (const auto* i = out.result.if_int64(); i != nullptr && (*i == -1 || *i == -2)) {
+        return *i == -1 ? store_errc::log_full : store_errc::log_too_large;
     }
     if (auto count = to_count(out.result)) return *count;
     return unexpected("the append script", out.result);

@@ -70,15 +70,21 @@ boost::asio::awaitable<result<std::uint64_t>> memory_store::append_log(std::stri
     const std::lock_guard lock(mutex_);
     const wall_time now = clock_.now();
     purge_periodically_locked(now);
+    // The array text grows by the entry and a comma, or starts as "[entry]".
+    std::size_t bytes = entry_json.size() + 2;
     if (const auto it = sessions_.find(session_id);
-        it != sessions_.end() && live(it->second.log, now) &&
-        it->second.log->entries.size() >= options_.max_log_entries) {
-        co_return store_errc::log_full;
+        it != sessions_.end() && live(it->second.log, now)) {
+        if (it->second.log->entries.size() >= options_.max_log_entries) {
+            co_return store_errc::log_full;
+        }
+        bytes = it->second.log->bytes + entry_json.size() + 1;
     }
+    if (bytes > options_.max_log_bytes) co_return store_errc::log_too_large;
     if (auto refused = admit_locked(session_id, now)) co_return refused;
     auto& record = sessions_[std::move(session_id)];
     const census before = census_of(record);
     if (!live(record.log, now)) record.log = log_record{};
+    record.log->bytes = bytes;
     record.log->entries.push_back(std::move(entry_json));
     record.log->expires_at = now + ttl;
     recount_locked(before, census_of(record));
@@ -140,6 +146,9 @@ boost::asio::awaitable<result<std::string>> memory_store::claim_write_key(
     const std::lock_guard lock(mutex_);
     const wall_time now = clock_.now();
     purge_periodically_locked(now);
+    // A key is claimed for a write, which a full store would refuse: refusing the claim too
+    // keeps a flood of refused writes from leaving key-only records behind.
+    if (auto refused = admit_locked(session_id, now)) co_return refused;
     auto& key = sessions_[std::move(session_id)].key;
     if (!live(key, now)) key = key_record{std::move(key_digest), {}};
     key->expires_at = now + ttl;

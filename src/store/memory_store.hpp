@@ -23,6 +23,9 @@ struct memory_options {
     /// A write that would create a session beyond this many live ones fails with
     /// store_errc::storage_full.
     std::uint64_t max_sessions = 1000000;
+    /// An append that would make the log's JSON array text longer than this many bytes fails
+    /// with store_errc::log_too_large.
+    std::uint64_t max_log_bytes = std::uint64_t{1} << 20;
 };
 
 class memory_store final : public store {
@@ -58,6 +61,7 @@ private:
     struct log_record {
         std::vector<std::string> entries;
         wall_time expires_at;
+        std::size_t bytes = 0;  ///< of the log's JSON array text, "[…]"
     };
     struct key_record {
         std::string digest;

@@ -88,6 +88,9 @@ if length > 0 then
   end
 end
 if ARGV[4] and count >= tonumber(ARGV[4]) then return -1 end
+local grown = length + #ARGV[1] + 1
+if count == 0 then grown = #ARGV[1] + 2 end
+if ARGV[5] and grown > tonumber(ARGV[5]) then return -2 end
 if count == 0 then
   redis.call('SET', KEYS[1], '[' .. ARGV[1] .. ']', 'EX', ARGV[2])
 else

@@ -57,10 +57,11 @@ inline constexpr std::string_view events_channel = "progressd:events";
 extern const std::string_view put_script;
 
 /// KEYS: log, log meta. ARGV: entry JSON, ttl seconds, session id, and optionally the most
-/// entries the log may hold. Appends the entry to the JSON array string (as text, so the stored
-/// bytes stay exactly what was written) and returns the new entry count, or -1 (nothing written)
-/// when the log already holds the most entries. A value that is not a JSON array is an error,
-/// never silently replaced.
+/// entries the log may hold and then the most bytes its array text may take. Appends the entry
+/// to the JSON array string (as text, so the stored bytes stay exactly what was written) and
+/// returns the new entry count, -1 (nothing written) when the log already holds the most
+/// entries, or -2 (nothing written) when the entry would take the text past the most bytes. A value
+/// that is not a JSON array is an error, never silently replaced.
 extern const std::string_view append_log_script;
 
 /// KEYS: progress, log, version, log meta, write key. ARGV: session id. Deletes them all and

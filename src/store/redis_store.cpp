@@ -98,9 +98,11 @@ result<std::uint64_t> to_version(const redisReply& r) {
     return static_cast<std::uint64_t>(r.integer);
 }
 
-// The append script's answer: the new entry count, or -1 when the log is full.
+// The append script's answer: the new entry count, -1 when the log is full, -2 when the entry
+// would take it past its bytes.
 result<std::uint64_t> to_count(const redisReply& r) {
     if (r.type == REDIS_REPLY_INTEGER && r.integer == -1) return store_errc::log_full;
+    if (r.type == REDIS_REPLY_INTEGER && r.integer == -2) return store_errc::log_too_large;
     if (r.type != REDIS_REPLY_INTEGER || r.integer < 1) return unexpected(r, "EVALSHA");
     return static_cast<std::uint64_t>(r.integer);
 }
@@ -382,7 +384,8 @@ net::awaitable<result<std::uint64_t>> redis_store::append_log(std::string sessio
     return submit(
         command{"EVALSHA", append_sha_, "2", redis_layout::log_key(session_id),
                 redis_layout::log_meta_key(session_id), std::move(entry_json),
-                std::to_string(ttl.count()), session_id, std::to_string(options_.max_log_entries)},
+                std::to_string(ttl.count()), session_id, std::to_string(options_.max_log_entries),
+                std::to_string(options_.max_log_bytes)},
         redis_layout::append_log_script, &to_count);
 }
 

@@ -25,7 +25,8 @@ CREATE INDEX IF NOT EXISTS progress_by_expiry ON progress (expires_at);
 CREATE TABLE IF NOT EXISTS error_log (
     session_id TEXT PRIMARY KEY,
     entries    INTEGER NOT NULL,
-    expires_at INTEGER NOT NULL
+    expires_at INTEGER NOT NULL,
+    bytes      INTEGER NOT NULL DEFAULT 0
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS error_log_by_expiry ON error_log (expires_at);
 CREATE TABLE IF NOT EXISTS error_log_entry (
@@ -40,8 +41,27 @@ CREATE TABLE IF NOT EXISTS write_keys (
     expires_at INTEGER NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS write_keys_by_expiry ON write_keys (expires_at);
-PRAGMA user_version = 2;
+PRAGMA user_version = 3;
 )sql";
+
+// Version 2 files lack error_log.bytes (the length of the log's JSON array text, for the byte
+// quota): add it and count each log once, as "[" + entries joined by "," + "]".
+constexpr std::string_view add_log_bytes_sql = R"sql(
+ALTER TABLE error_log ADD COLUMN bytes INTEGER NOT NULL DEFAULT 0;
+UPDATE error_log SET bytes = (
+    SELECT coalesce(sum(length(CAST(e.entry AS BLOB))) + count(*) + 1, 2)
+    FROM error_log_entry e WHERE e.session_id = error_log.session_id);
+)sql";
+
+void migrate(sqlite_connection& db) {
+    bool current = false;
+    {
+        sqlite_statement has_bytes{
+            db.get(), "SELECT 1 FROM pragma_table_info('error_log') WHERE name = 'bytes'"};
+        current = has_bytes.step();
+    }
+    if (!current) db.execute(add_log_bytes_sql);
+}
 
 // Rows deleted per purge statement: small enough that a purge step never delays a batch of
 // writes by more than about a millisecond.
@@ -90,6 +110,7 @@ struct sqlite_store::writer_state {
         db.execute("PRAGMA journal_size_limit = 4194304");
         db.execute(options.fsync ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
         db.execute(schema_sql);
+        migrate(db);
         begin = {db.get(), "BEGIN IMMEDIATE"};
         commit = {db.get(), "COMMIT"};
         rollback = {db.get(), "ROLLBACK"};
@@ -102,17 +123,17 @@ struct sqlite_store::writer_state {
             RETURNING version)sql"};
         // An expired log starts again from one entry; its old entries go in the same step.
         upsert_log = {db.get(), R"sql(
-            INSERT INTO error_log (session_id, entries, expires_at) VALUES (?1, 1, ?3)
+            INSERT INTO error_log (session_id, entries, expires_at, bytes) VALUES (?1, 1, ?3, ?4)
             ON CONFLICT (session_id) DO UPDATE SET
                 entries = CASE WHEN error_log.expires_at > ?2 THEN error_log.entries + 1 ELSE 1 END,
-                expires_at = excluded.expires_at
+                expires_at = excluded.expires_at, bytes = excluded.bytes
             RETURNING entries)sql"};
         clear_log_entries = {db.get(), "DELETE FROM error_log_entry WHERE session_id = ?1"};
         insert_log_entry = {
             db.get(), "INSERT INTO error_log_entry (session_id, seq, entry) VALUES (?1, ?2, ?3)"};
         // Expired or not: the rows as stored, for the counters and the quotas.
         find_session = {db.get(), R"sql(
-            SELECT p.version, p.expires_at, l.entries, l.expires_at
+            SELECT p.version, p.expires_at, l.entries, l.expires_at, l.bytes
             FROM (SELECT ?1 AS id) AS s
             LEFT JOIN progress p ON p.session_id = s.id
             LEFT JOIN error_log l ON l.session_id = s.id)sql"};
@@ -172,6 +193,7 @@ struct sqlite_store::session_rows {
     std::int64_t progress_expires_at = 0;
     std::optional<std::uint64_t> log_entries;  ///< of the error_log row
     std::int64_t log_expires_at = 0;
+    std::int64_t log_bytes = 0;  ///< of the log's JSON array text
 
     bool live_progress(std::int64_t now_ms) const {
         return version && progress_expires_at > now_ms;
@@ -555,6 +577,7 @@ sqlite_store::session_rows sqlite_store::read_session(const std::string& session
     if (!s.column_is_null(2)) {
         rows.log_entries = static_cast<std::uint64_t>(s.column_int(2));
         rows.log_expires_at = s.column_int(3);
+        rows.log_bytes = s.column_int(4);
     }
     return rows;
 }
@@ -611,8 +634,15 @@ result<sqlite_store::write_value> sqlite_store::apply_append(const append_op& ap
                                                              wall_time now) {
     auto& w = *writer_;
     auto rows = read_session(append.session_id);
-    if (rows.live_log(unix_ms(now)) && *rows.log_entries >= options_.max_log_entries) {
-        return store_errc::log_full;
+    // The array text grows by the entry and a comma, or starts as "[entry]".
+    const auto entry_bytes = static_cast<std::int64_t>(append.json.size());
+    std::int64_t bytes = entry_bytes + 2;
+    if (rows.live_log(unix_ms(now))) {
+        if (*rows.log_entries >= options_.max_log_entries) return store_errc::log_full;
+        bytes = rows.log_bytes + entry_bytes + 1;
+    }
+    if (static_cast<std::uint64_t>(bytes) > options_.max_log_bytes) {
+        return store_errc::log_too_large;
     }
     if (auto refused = admit(append.session_id, rows, now)) return refused;
     std::int64_t entries = 0;
@@ -620,7 +650,8 @@ result<sqlite_store::write_value> sqlite_store::apply_append(const append_op& ap
         statement_scope scope(w.upsert_log);
         w.upsert_log.bind(1, append.session_id)
             .bind(2, unix_ms(now))
-            .bind(3, unix_ms(now + append.ttl));
+            .bind(3, unix_ms(now + append.ttl))
+            .bind(4, bytes);
         w.upsert_log.step();
         entries = w.upsert_log.column_int(0);
     }
@@ -655,6 +686,10 @@ result<sqlite_store::write_value> sqlite_store::apply_remove(const remove_op& re
 }
 
 result<sqlite_store::write_value> sqlite_store::apply_claim(const claim_op& claim, wall_time now) {
+    // A key is claimed for a write, which a full store would refuse: refusing the claim too
+    // keeps a flood of refused writes from leaving key-only rows behind.
+    auto rows = read_session(claim.session_id);
+    if (auto refused = admit(claim.session_id, rows, now)) return refused;
     auto& s = writer_->claim_write_key;
     statement_scope scope(s);
     s.bind(1, claim.session_id)

@@ -43,6 +43,9 @@ struct sqlite_options {
     std::size_t cached_sessions = 4096;
     /// An append to a log that holds this many entries fails with store_errc::log_full.
     std::uint64_t max_log_entries = 1000;
+    /// An append that would make the log's JSON array text longer than this many bytes fails
+    /// with store_errc::log_too_large.
+    std::uint64_t max_log_bytes = std::uint64_t{1} << 20;
     /// A write that would create a session beyond this many live ones fails with
     /// store_errc::storage_full.
     std::uint64_t max_sessions = 1000000;

@@ -56,10 +56,12 @@ std::unique_ptr<store> open_store(const store_spec& spec, const open_options& op
     switch (spec.backend) {
         case store_spec::kind::memory:
             return std::make_unique<memory_store>(
-                clock, memory_options{options.max_log_entries, options.max_sessions});
+                clock, memory_options{options.max_log_entries, options.max_sessions,
+                                      options.max_log_bytes});
         case store_spec::kind::sqlite: {
             sqlite_options sqlite{spec.location, options.fsync};
             sqlite.max_log_entries = options.max_log_entries;
+            sqlite.max_log_bytes = options.max_log_bytes;
             sqlite.max_sessions = options.max_sessions;
             return std::make_unique<sqlite_store>(std::move(sqlite), clock);
         }

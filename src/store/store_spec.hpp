@@ -45,6 +45,9 @@ struct open_options {
     /// Embedded stores (sqlite, memory): a write that would create a session beyond this many
     /// live ones fails with store_errc::storage_full. Redis and REST leave this to maxmemory.
     std::uint64_t max_sessions = 1000000;
+    /// On every backend: an append that would make the log's JSON array text longer than this
+    /// many bytes fails with store_errc::log_too_large and writes nothing.
+    std::uint64_t max_log_bytes = std::uint64_t{1} << 20;
 };
 
 /// Opens the backend. Throws std::runtime_error with a one-line reason when it cannot.

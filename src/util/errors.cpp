@@ -25,6 +25,8 @@ public:
                 return "store I/O error";
             case store_errc::log_full:
                 return "error log full";
+            case store_errc::log_too_large:
+                return "error log too large";
             case store_errc::unsupported:
                 return "not supported by this store";
         }

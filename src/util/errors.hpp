@@ -17,6 +17,7 @@ enum class store_errc {
     storage_full,   ///< the disk (or a quota) is full; reads still work
     io_error,       ///< the backend failed in a way that is not the caller's fault
     log_full,       ///< the session's error log holds the most entries allowed (nothing written)
+    log_too_large,  ///< the entry would take the error log past its byte quota (nothing written)
     unsupported,    ///< this backend cannot do that cheaply (e.g. count sessions on Redis)
 };
 

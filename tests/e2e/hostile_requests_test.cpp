@@ -549,6 +549,102 @@ std::vector<hostile_case> size_cases() {
     return cases;
 }
 
+//------------------------------------------------------------------------------
+// Issue 11 item 4: answers and stored data have byte bounds. A body of many wrong parts is
+// answered with the first 100 issues and "truncatedIssues", within 4 times the body's size.
+
+// Refuses `body` (POSTed to session `id`) with 100 issues, `more` left out, and an answer no
+// larger than 4 times the body.
+hostile_case many_issues(const std::string& id, const std::string& body, std::size_t more) {
+    auto c = refused_post(id, id, body, 400, {});
+    c.answers[0].check = [more](const boost::json::value& v) {
+        EXPECT_EQ(v.at("error"), "Invalid progress data");
+        EXPECT_EQ(v.at("details").as_array().size(), 100u);
+        EXPECT_EQ(v.at("truncatedIssues").to_number<std::size_t>(), more);
+    };
+    c.check_first = [size = body.size()](const answer& a) {
+        EXPECT_LE(a.body.size(), 4 * size) << "body " << size << " bytes";
+    };
+    return c;
+}
+
+// Repeats `element` (with `separator` between) inside `open`…`close` while the body stays
+// under 64 KiB; `count` receives how many elements it holds.
+std::string filled(std::string_view open, const std::function<std::string(int)>& element,
+                   std::string_view close, int& count) {
+    std::string body(open);
+    for (count = 0;; ++count) {
+        const std::string next = (count ? "," : "") + element(count);
+        if (body.size() + next.size() + close.size() > 64 * 1024) break;
+        body += next;
+    }
+    return body + std::string(close);
+}
+
+// Pipelined appends of 33 KiB bodies of Windows-1252 text, stored as 98 KB of UTF-8 each, until
+// the log's 1 MiB byte quota refuses one: that one is answered 429 and stores nothing.
+hostile_case log_past_its_bytes() {
+    const std::string id = "log_past_1_mib_of_windows_1252";
+    const std::string text(16384, '\x80');  // 0x80 is the euro sign in Windows-1252
+    std::string stored_text;
+    for (int i = 0; i < 16384; ++i) stored_text += "\xE2\x82\xAC";
+    const auto entry = [](const std::string& t) {
+        return R"({"tool":"t","error":")" + t + R"(","suggestedFix":")" + t +
+               R"(","timestamp":"2026-11-26T12:00:00.000Z","step":2})";
+    };
+    const std::string stored_entry = entry(stored_text);
+    std::size_t fit = 0;
+    while ((fit + 1) * (stored_entry.size() + 1) + 1 <= std::size_t{1} << 20) ++fit;
+    hostile_case c{id, {}, {}, {}};
+    std::string log = R"({"errors":[)";
+    for (std::size_t i = 1; i <= fit; ++i) {
+        c.bytes += "POST /api/progress/" + id + "/log HTTP/1.1\r\nHost: t\r\nContent-Length: " +
+                   std::to_string(entry(text).size()) + "\r\n\r\n" + entry(text);
+        c.answers.push_back({200, R"({"success":true,"sessionId":")" + id + R"(","totalErrors":)" +
+                                      std::to_string(i) + "}"});
+        log += (i > 1 ? "," : "") + stored_entry;
+    }
+    c.bytes += post_log(id, entry(text));
+    c.answers.push_back(
+        {429, R"({"error":"Error log is too large","details":[{"origin":"log","code":"too_big",)"
+              R"("maximum":1048576,"inclusive":true,"path":[],)"
+              R"("message":"Too big: expected log to have <=1048576 bytes"}]})"});
+    c.stored = {{"/api/progress/" + id + "/log", log + "]}"}};
+    c.budget = 5s;
+    return c;
+}
+
+std::vector<hostile_case> bounded_answer_cases() {
+    std::vector<hostile_case> cases;
+    int n = 0;
+    // No other field either: 5 missing fields come before "errors" and 3 after it.
+    std::string body = filled(R"({"errors":[)", [](int) { return "0"; }, "]}", n);
+    cases.push_back(
+        many_issues("errors_array_of_32000_zeros", body, static_cast<std::size_t>(n + 8 - 100)));
+    body = filled(R"({"completedSteps":[)", [](int) { return R"("")"; }, "]}", n);
+    cases.push_back(many_issues("completed_steps_of_21000_strings", body,
+                                static_cast<std::size_t>(n + 8 - 100)));
+    body = filled(R"({"toolStatus":{)", [](int i) { return "\"t" + std::to_string(i) + "\":0"; },
+                  "}}", n);
+    cases.push_back(many_issues("tool_status_of_7000_unknown_tools", body,
+                                static_cast<std::size_t>(n + 8 - 100)));
+    // Long keys: each issue's path holds its key.
+    body = filled(R"({"toolStatus":{)",
+                  [](int i) { return "\"" + std::to_string(i) + std::string(600, 'k') + "\":{}"; },
+                  "}}", n);
+    cases.push_back(
+        many_issues("tool_status_of_600_byte_keys", body, static_cast<std::size_t>(n + 8 - 100)));
+    // Bytes that are not UTF-8 are read as Windows-1252: 0x80 becomes the 3 bytes of U+20AC.
+    body =
+        filled(R"({"toolStatus":{)",
+               [](int i) { return "\"" + std::to_string(i) + std::string(300, '\x80') + "\":{}"; },
+               "}}", n);
+    cases.push_back(many_issues("tool_status_of_windows_1252_keys", body,
+                                static_cast<std::size_t>(n + 8 - 100)));
+    cases.push_back(log_past_its_bytes());
+    return cases;
+}
+
 // Writes aimed at the victim itself: refused, and the victim must be exactly as it was.
 std::vector<hostile_case> victim_cases() {
     std::vector<hostile_case> cases;
@@ -968,8 +1064,8 @@ std::vector<hostile_case> default_limits_catalogue() {
     std::vector<hostile_case> all;
     for (auto part :
          {json_syntax_cases(), number_and_key_cases(), encoding_cases(), wrong_type_cases(),
-          size_cases(), victim_cases(), framing_cases(), target_cases(), method_cases(),
-          version_and_pipelining_cases(), session_key_cases()}) {
+          size_cases(), bounded_answer_cases(), victim_cases(), framing_cases(), target_cases(),
+          method_cases(), version_and_pipelining_cases(), session_key_cases()}) {
         for (auto& c : part) all.push_back(std::move(c));
     }
     return all;

@@ -195,6 +195,41 @@ TEST_F(security_test, of_concurrent_first_writes_exactly_one_gets_the_key) {
     EXPECT_EQ(keys.size(), 1u);
 }
 
+// Issue 11 item 6: a PATCH claims the key only once its merged document passed every check,
+// so a refused PATCH neither locks the session with a key nobody was given nor leaves one.
+TEST_F(security_test, a_refused_patch_claims_no_key_and_leaves_the_session_free) {
+    start({"--session-keys"});
+    const auto mismatch = request(verb::patch, "/api/progress/pm", R"({"sessionId":"other"})");
+    EXPECT_EQ(mismatch.status, 400u);
+    EXPECT_EQ(json::parse(mismatch.body).at("error"), "Session ID mismatch");
+    EXPECT_EQ(mismatch.header("X-Write-Key"), "");
+    const auto invalid = request(verb::patch, "/api/progress/pm", R"({"currentStep":"x"})");
+    EXPECT_EQ(invalid.status, 400u);
+    EXPECT_EQ(invalid.header("X-Write-Key"), "");
+    // Nobody holds the session: the next writer claims it and gets its key.
+    const auto first = request(verb::post, "/api/progress/pm", progress_body("pm", 1));
+    ASSERT_EQ(first.status, 200u) << first.body;
+    EXPECT_EQ(first.header("X-Write-Key").size(), 43u);
+}
+
+// Issue 11 item 6: on a full store, a write to a new session claims no key either, so a flood
+// of refused writes leaves no key rows.
+TEST_F(security_test, writes_refused_by_a_full_store_leave_no_write_key_behind) {
+    start({"--session-keys", "--max-sessions", "1", "--admin-token", admin_token});
+    ASSERT_EQ(request(verb::post, "/api/progress/a", progress_body("a", 1)).status, 200u);
+    for (int i = 0; i < 3; ++i) {
+        const auto full = request(verb::post, "/api/progress/b", progress_body("b", 1));
+        EXPECT_EQ(full.status, 507u) << full.body;
+        EXPECT_EQ(json::parse(full.body).at("error"), "Failed to store progress");
+        EXPECT_EQ(full.header("X-Write-Key"), "");
+    }
+    EXPECT_EQ(request(verb::post, "/api/progress/b/log", log_body(1)).status, 507u);
+    EXPECT_EQ(request(verb::patch, "/api/progress/b", R"({"currentStep":1})").status, 507u);
+    ASSERT_EQ(request(verb::delete_, "/api/progress/a", {}, bearer(admin_token)).status, 200u);
+    const auto b = request(verb::post, "/api/progress/b", progress_body("b", 1));
+    EXPECT_EQ(b.status, 200u) << b.body;
+}
+
 //------------------------------------------------------------------------------
 // Rate limits
 
@@ -307,6 +342,38 @@ TEST_F(security_test, a_full_error_log_answers_429_and_keeps_its_entries) {
     EXPECT_EQ(
         json::parse(request(verb::get, "/api/progress/lf/log").body).at("errors").as_array().size(),
         3u);
+}
+
+// Issue 11 item 4: a log and a progress have byte quotas, refused like a full log.
+TEST_F(security_test, a_log_or_progress_past_its_bytes_answers_429_and_stores_nothing) {
+    start({"--max-log-bytes", "2048", "--max-progress-bytes", "1024"});
+    std::uint64_t accepted = 0;
+    cli::http_response refused;
+    for (int i = 1; i <= 100; ++i) {
+        refused = request(verb::post, "/api/progress/lb/log", log_body(i));
+        if (refused.status != 200u) break;
+        ++accepted;
+    }
+    ASSERT_EQ(refused.status, 429u) << refused.body;
+    EXPECT_EQ(refused.body,
+              R"({"error":"Error log is too large","details":[{"origin":"log","code":"too_big",)"
+              R"("maximum":2048,"inclusive":true,"path":[],)"
+              R"("message":"Too big: expected log to have <=2048 bytes"}]})");
+    const auto log = request(verb::get, "/api/progress/lb/log");
+    EXPECT_EQ(json::parse(log.body).at("errors").as_array().size(), accepted);
+    EXPECT_LE(log.body.size(), 2048u + 11u);  // {"errors":…}
+
+    const std::string action(1000, 'a');
+    const auto big = request(verb::post, "/api/progress/pb", progress_body("pb", 1, action));
+    ASSERT_EQ(big.status, 429u) << big.body;
+    EXPECT_EQ(json::parse(big.body).at("error"), "Progress data is too large");
+    EXPECT_EQ(json::parse(big.body).at("details").at(0).at("maximum"), 1024);
+    EXPECT_EQ(request(verb::get, "/api/progress/pb").status, 404u);
+    ASSERT_EQ(request(verb::post, "/api/progress/pb", progress_body("pb", 1)).status, 200u);
+    const auto grown =
+        request(verb::patch, "/api/progress/pb", R"({"currentAction":")" + action + "\"}");
+    EXPECT_EQ(grown.status, 429u) << grown.body;
+    EXPECT_EQ(json::parse(request(verb::get, "/api/progress/pb").body).at("currentStep"), 1);
 }
 
 TEST_F(security_test, a_full_store_answers_507_for_new_sessions_only) {

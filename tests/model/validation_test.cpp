@@ -206,5 +206,28 @@ TEST(validation_test, total_steps_is_an_optional_number_kept_at_the_end) {
                    R"("message":"Invalid input: expected number, received string"}])");
 }
 
+TEST(validation_test, issues_past_the_cap_are_counted_not_reported) {
+    std::string body = R"({"sessionId":"s","currentStep":1,"completedSteps":[],)"
+                       R"("currentAction":"a","toolStatus":{},"errors":[0)";
+    for (int i = 1; i < 300; ++i) body += ",0";
+    body += R"(],"timestamp":"t","phase":7,"complete":true})";
+    const auto parsed = parse_json(body);
+    const auto result = validate_progress(std::get<boost::json::value>(parsed));
+    const auto& issues = std::get<issue_list>(result);
+    ASSERT_EQ(issues.size(), max_reported_issues);
+    EXPECT_EQ(issues.omitted, 300u - 100u + 1u);  // the rest of "errors", then "phase"
+    EXPECT_EQ(issues.front().path, (std::vector<path_segment>{std::string("errors"), 0u}));
+    EXPECT_EQ(issues.back().path, (std::vector<path_segment>{std::string("errors"), 99u}));
+}
+
+TEST(validation_test, up_to_the_cap_nothing_is_omitted) {
+    std::string body = R"({"errors":[0)";
+    for (int i = 1; i < 91; ++i) body += ",0";
+    body += "]}";
+    const auto& issues = std::get<issue_list>(validate_progress(boost::json::parse(body)));
+    EXPECT_EQ(issues.size(), 91u + 8u);  // 8 missing fields
+    EXPECT_EQ(issues.omitted, 0u);
+}
+
 }  // namespace
 }  // namespace progressd::model

@@ -119,14 +119,15 @@ TEST(sqlite_store_test, a_database_of_the_previous_version_opens_with_its_sessio
     }
     boost::asio::io_context ioc;
     sqlite_options options{path};
-    options.max_sessions = 3;  // "a", "b" and the expired "gone" are stored, two of them live
+    options.max_sessions = 3;   // "a", "b" and the expired "gone" are stored, two of them live
+    options.max_log_bytes = 9;  // "b"'s ["e"] is 5 bytes: room for one more entry of 3
     sqlite_store store(options, clock);
 
     EXPECT_EQ(count_rows(path, "write_keys"), 0);
     sqlite_connection check(path, false);
     sqlite_statement user_version(check.get(), "PRAGMA user_version");
     ASSERT_TRUE(user_version.step());
-    EXPECT_EQ(user_version.column_int(0), 2);
+    EXPECT_EQ(user_version.column_int(0), 3);
 
     EXPECT_EQ(run_sync(ioc, store.get("a"))->version, 4u);
     EXPECT_EQ(run_sync(ioc, store.count()), result<std::uint64_t>(1));
@@ -135,6 +136,10 @@ TEST(sqlite_store_test, a_database_of_the_previous_version_opens_with_its_sessio
     EXPECT_TRUE(run_sync(ioc, store.put("c", "{}", 60s)));  // the third live session
     EXPECT_EQ(run_sync(ioc, store.put("d", "{}", 60s)).error(), store_errc::storage_full);
     EXPECT_EQ(run_sync(ioc, store.count()), result<std::uint64_t>(2));
+    // The log's bytes were counted when the file was opened (issue 11 item 4).
+    EXPECT_EQ(run_sync(ioc, store.append_log("b", R"("f")", 60s)), result<std::uint64_t>(2));
+    EXPECT_EQ(run_sync(ioc, store.append_log("b", "1", 60s)).error(), store_errc::log_too_large);
+    EXPECT_EQ(run_sync(ioc, store.get_log("b")), result<std::string>(R"(["e","f"])"));
 }
 
 // Fills a database with `sessions` live sessions in one transaction, as a busy server leaves it.

@@ -36,7 +36,8 @@ struct memory_backend {
     static constexpr bool native_expiry = false;
     static constexpr bool embedded = true;
     static std::unique_ptr<store> open(const clock& c, const std::string&, const open_options& o) {
-        return std::make_unique<memory_store>(c, memory_options{o.max_log_entries, o.max_sessions});
+        return std::make_unique<memory_store>(
+            c, memory_options{o.max_log_entries, o.max_sessions, o.max_log_bytes});
     }
 };
 
@@ -48,6 +49,7 @@ struct sqlite_backend {
         sqlite_options options{dir + "/contract.db"};
         options.max_log_entries = o.max_log_entries;
         options.max_sessions = o.max_sessions;
+        options.max_log_bytes = o.max_log_bytes;
         return std::make_unique<sqlite_store>(options, c);
     }
 };
@@ -554,6 +556,51 @@ TYPED_TEST(store_contract_test, the_session_quota_refuses_only_new_sessions) {
     EXPECT_TRUE(this->put("f", "{}"));
     EXPECT_TRUE(this->append("g", "{}"));
     EXPECT_EQ(this->put("h", "{}").error(), store_errc::storage_full);
+}
+
+// Issue 11 item 6: a key is claimed for a write that a full store would refuse anyway, so the
+// claim is refused too and leaves nothing behind.
+TYPED_TEST(store_contract_test, a_full_store_claims_no_write_key_for_a_new_session) {
+    open_options options;
+    options.max_sessions = 2;
+    this->reopen(options);
+    ASSERT_TRUE(this->put("a", "{}"));
+    ASSERT_TRUE(this->put("b", "{}"));
+    if constexpr (!TypeParam::embedded) {
+        // Redis and REST have no session quota: the claim is a write like any other.
+        EXPECT_EQ(this->claim("c", "first"), result<std::string>("first"));
+        return;
+    }
+    const auto refused = this->claim("c", "first");
+    ASSERT_FALSE(refused.has_value());
+    EXPECT_EQ(refused.error(), store_errc::storage_full);
+    EXPECT_EQ(this->claim("a", "of-a"), result<std::string>("of-a"));  // existing sessions may
+    ASSERT_EQ(this->remove("b"), result<bool>(true));
+    // Nothing of the refused claim was kept: the session is claimed afresh.
+    EXPECT_EQ(this->claim("c", "second"), result<std::string>("second"));
+}
+
+// Issue 11 item 4: the log's JSON array text has a byte quota, checked in the same atomic step
+// as the append.
+TYPED_TEST(store_contract_test, an_append_past_the_log_bytes_fails_and_changes_nothing) {
+    open_options options;
+    options.max_log_bytes = 20;
+    this->reopen(options);
+    ASSERT_EQ(this->append("s", R"("123456")"), result<std::uint64_t>(1));  // ["123456"]: 10
+    ASSERT_EQ(this->append("s", R"("12345")"), result<std::uint64_t>(2));   // + ,"12345": 18
+    const auto refused = this->append("s", R"("12")");                      // would be 23
+    ASSERT_FALSE(refused.has_value());
+    EXPECT_EQ(refused.error(), store_errc::log_too_large);
+    EXPECT_EQ(this->log("s"), R"(["123456","12345"])");
+    EXPECT_EQ(this->append("s", "1"), result<std::uint64_t>(3));  // exactly 20 fits
+    EXPECT_EQ(this->log("s"), R"(["123456","12345",1])");
+    // An entry that alone would pass the quota never fits, and makes no log.
+    EXPECT_EQ(this->append("t", std::string(19, '1')).error(), store_errc::log_too_large);
+    EXPECT_EQ(this->log("t"), "[]");
+    // An expired log starts again, with its bytes.
+    this->advance(60s);
+    EXPECT_EQ(this->append("s", std::string(18, '1')), result<std::uint64_t>(1));
+    EXPECT_EQ(this->log("s").size(), 20u);
 }
 
 TYPED_TEST(store_contract_test, ping_succeeds_on_a_working_store) {
