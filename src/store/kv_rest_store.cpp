@@ -14,6 +14,7 @@
 #include "store/kv_rest_store.hpp"
 
 #include "store/redis_layout.hpp"
+#include "store/work_queue.hpp"
 #include "store/worker_completion.hpp"
 #include "util/net.hpp"
 
@@ -42,6 +43,8 @@ namespace {
 
 // Operations in flight at once, and so connections to the endpoint.
 constexpr std::size_t worker_count = 4;
+// Operations waiting for a worker beyond this are refused as unavailable (see redis_store.cpp).
+constexpr std::size_t max_queued = 16384;
 
 // Answers are a few kB; a URL that points at something else may stream without end.
 constexpr std::size_t max_answer_bytes = std::size_t{16} * 1024 * 1024;
@@ -268,7 +271,11 @@ public:
           claim_sha_(redis_layout::script_sha1(redis_layout::claim_write_key_script)),
           list_fetch_sha_(redis_layout::script_sha1(redis_layout::list_fetch_script)),
           max_log_entries_(std::to_string(options.max_log_entries)),
-          reachable_(reachable) {
+          reachable_(reachable),
+          // The Redis store's bounded wait: a job not taken within a command timeout (Upstash
+          // hangs and every worker waits for it) is answered timeout, and the backlog is capped.
+          queue_({.max_queued = max_queued, .max_wait = options.command_timeout},
+                 [](job& j, store_errc e) { j(nullptr, e); }) {
         for (std::size_t i = 0; i < worker_count; ++i) {
             connections_.push_back(std::make_unique<rest_connection>(spec, options));
         }
@@ -340,25 +347,21 @@ public:
     }
 
     void close() override {
-        {
-            const std::lock_guard lock(queue_mutex_);
-            if (stopping_) return;
-            stopping_ = true;
-        }
-        queue_ready_.notify_all();
+        if (closed_.exchange(true)) return;
+        queue_.close();  // the workers finish what is queued, then end
         for (auto& w : workers_) w.join();
     }
 
 private:
-    // Runs on a worker with its connection, or with nullptr when the store is closed.
-    using job = std::function<void(rest_connection*)>;
+    // Runs on a worker with its connection, or with nullptr and the reason the queue answers
+    // it instead (closed, full, or waited too long).
+    using job = std::function<void(rest_connection*, store_errc)>;
 
     template <class T>
     using operation = std::function<result<T>(rest_connection&)>;
 
     template <class T>
     net::awaitable<result<T>> submit(operation<T> op);
-    void enqueue(job j);
     void run_worker(rest_connection& c);
 
     result<stored_progress> do_get(rest_connection& c, const std::string& id);
@@ -450,10 +453,8 @@ private:
 
     std::vector<std::unique_ptr<rest_connection>> connections_;
     std::vector<std::thread> workers_;
-    std::mutex queue_mutex_;
-    std::condition_variable queue_ready_;
-    std::deque<job> queue_;
-    bool stopping_ = false;
+    work_queue<job> queue_;
+    std::atomic<bool> closed_{false};
 };
 
 //------------------------------------------------------------------------------
@@ -462,47 +463,27 @@ private:
 template <class T>
 net::awaitable<result<T>> kv_rest_store::submit(operation<T> op) {
     return resume_when_done<T>([this, op = std::move(op)](completion<T> done) mutable {
-        enqueue([done = std::move(done), op = std::move(op)](rest_connection* c) {
-            result<T> r = store_errc::unavailable;
-            if (c != nullptr) {
-                try {
-                    r = op(*c);
-                } catch (const std::exception& e) {  // bad_alloc; must not cross threads
-                    spdlog::error("kv-rest operation failed: {}", e.what());
-                    r = store_errc::io_error;
+        queue_.push(
+            [done = std::move(done), op = std::move(op)](rest_connection* c, store_errc refusal) {
+                result<T> r = refusal;
+                if (c != nullptr) {
+                    try {
+                        r = op(*c);
+                    } catch (const std::exception& e) {  // bad_alloc; must not cross threads
+                        spdlog::error("kv-rest operation failed: {}", e.what());
+                        r = store_errc::io_error;
+                    }
                 }
-            }
-            done(std::move(r));
-        });
+                done(std::move(r));
+            });
     });
 }
 
-void kv_rest_store::enqueue(job j) {
-    {
-        const std::lock_guard lock(queue_mutex_);
-        if (!stopping_) {
-            queue_.push_back(std::move(j));
-            j = nullptr;
-        }
-    }
-    if (j) {
-        j(nullptr);  // closed: answer at once instead of leaving the caller hanging
-        return;
-    }
-    queue_ready_.notify_one();
-}
-
 void kv_rest_store::run_worker(rest_connection& c) {
-    for (;;) {
-        job next;
-        {
-            std::unique_lock lock(queue_mutex_);
-            queue_ready_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-            if (queue_.empty()) return;  // stopping, and everything queued is done
-            next = std::move(queue_.front());
-            queue_.pop_front();
-        }
-        next(&c);
+    std::vector<job> batch;
+    while (queue_.take(batch, 1) != work_queue<job>::taken::closed) {
+        for (auto& next : batch) next(&c, {});
+        batch.clear();
     }
 }
 
