@@ -1,0 +1,32 @@
+// What /readyz answers: the store's ping, shared and bounded. Every /readyz within `fresh_for`
+// of a ping's answer gets that answer, and concurrent ones share one ping in flight, so a probe
+// storm costs the backend (a billed Upstash PING) one command a second. A ping that takes longer
+// than `deadline` is answered store_errc::timeout, whatever the store's queue holds; at most one
+// ping is ever outstanding, so a hung store does not collect pings.
+#pragma once
+
+#include "store/store.hpp"
+
+#include <boost/asio/awaitable.hpp>
+
+#include <chrono>
+#include <memory>
+
+namespace progressd::api {
+
+class readiness_probe {
+public:
+    /// Example: readiness_probe probe(store); auto ready = co_await probe.check();
+    explicit readiness_probe(store::store& store,
+                             std::chrono::milliseconds fresh_for = std::chrono::seconds(1),
+                             std::chrono::milliseconds deadline = std::chrono::seconds(1));
+
+    /// Success, the store's error, or store_errc::timeout after `deadline`.
+    boost::asio::awaitable<result<void>> check();
+
+private:
+    struct state;
+    std::shared_ptr<state> state_;
+};
+
+}  // namespace progressd::api
