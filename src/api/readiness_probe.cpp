@@ -5,6 +5,7 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 
@@ -102,12 +103,22 @@ readiness_probe::readiness_probe(store::store& store, std::chrono::milliseconds 
     : state_(std::make_shared<state>(store, fresh_for, deadline)) {}
 
 net::awaitable<result<void>> readiness_probe::check() {
-    const auto executor = co_await net::this_coro::executor;
-    auto outcome = co_await store::resume_when_done<void>(
-        [self = state_, executor](store::completion<void> done) {
-            self->join(executor, std::move(done));
-        });
+    // The ping and its timer may outlive the caller's connection, and with it the connection's
+    // strand: they run on the io_context itself.
+    const auto caller = co_await net::this_coro::executor;
+    const net::any_io_executor executor =
+        static_cast<net::io_context&>(net::query(caller, net::execution::context)).get_executor();
+    auto outcome = co_await join(state_, executor);
     co_return outcome;
+}
+
+// Not a coroutine: GCC 12 mishandles a lambda temporary inside a co_await expression.
+net::awaitable<result<void>> readiness_probe::join(std::shared_ptr<state> s,
+                                                   net::any_io_executor executor) {
+    return store::resume_when_done<void>(
+        [s = std::move(s), executor = std::move(executor)](store::completion<void> done) {
+            s->join(executor, std::move(done));
+        });
 }
 
 }  // namespace progressd::api

@@ -7,6 +7,7 @@
 
 #include "store/store.hpp"
 
+#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 
 #include <chrono>
@@ -26,6 +27,8 @@ public:
 
 private:
     struct state;
+    static boost::asio::awaitable<result<void>> join(std::shared_ptr<state> s,
+                                                     boost::asio::any_io_executor executor);
     std::shared_ptr<state> state_;
 };
 

@@ -3,7 +3,8 @@
 // {"result": …} or {"error": "…"}.
 //
 // DESIGN. libcurl's easy interface blocks, so it never runs on an I/O thread. A fixed pool of
-// workers takes operations from one FIFO queue; each worker owns one CURL easy handle, whose
+// workers takes operations from one FIFO queue (store/work_queue.hpp, bounded, with the Redis
+// store's deadline of one command timeout); each worker owns one CURL easy handle, whose
 // kept-alive connection makes an operation cost one round trip. An operation completes on its
 // worker and its result is posted back to the caller's executor, which counts as outstanding
 // work until then (as in sqlite_store::submit). Atomicity is Redis's: a write is one Lua script

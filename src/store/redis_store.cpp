@@ -1,7 +1,9 @@
 // `redis://[user:password@]host:port[/db]`: Redis in the original app's key layout
 // (store/redis_layout.hpp), spoken through Debian 12's blocking hiredis 0.14.
 //
-// DESIGN. A few worker threads, each owning one blocking connection, serve one FIFO queue. A
+// DESIGN. A few worker threads, each owning one blocking connection, serve one FIFO queue
+// (store/work_queue.hpp: bounded, and a request not taken within the command timeout is answered
+// `timeout`; every job is answered exactly once, on every path out of a pipeline too). A
 // worker takes everything queued (up to max_batch requests), sends it as one pipeline and reads
 // the replies in order: under load one wake-up and one round trip serve many requests. Each
 // result is posted back to its caller's executor, as sqlite_store does. Every operation is a
