@@ -66,21 +66,24 @@ struct readiness_probe::state : std::enable_shared_from_this<state> {
         {
             const std::lock_guard lock(mutex);
             if (!pinging || r != round) return;
-            last = result<void>(store_errc::timeout);
-            last_at = steady::now();
             answered.swap(waiters);
         }
         for (auto& done : answered) done(store_errc::timeout);
     }
 
-    // Records `outcome` as the last answer and gives it to everyone waiting.
+    // Gives `outcome` to everyone waiting, and keeps it for `fresh_for` when it is a success: a
+    // failure is not kept, so that the first probe after the store is back says ready.
     void answer(result<void> outcome) {
         std::vector<store::completion<void>> answered;
         {
             const std::lock_guard lock(mutex);
             pinging = false;
-            last = outcome;
-            last_at = steady::now();
+            if (outcome) {
+                last = outcome;
+                last_at = steady::now();
+            } else {
+                last.reset();
+            }
             answered.swap(waiters);
         }
         for (auto& done : answered) done(outcome);

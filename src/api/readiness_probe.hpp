@@ -1,6 +1,7 @@
 // What /readyz answers: the store's ping, shared and bounded. Every /readyz within `fresh_for`
-// of a ping's answer gets that answer, and concurrent ones share one ping in flight, so a probe
-// storm costs the backend (a billed Upstash PING) one command a second. A ping that takes longer
+// of a successful ping gets that answer, and concurrent ones share one ping in flight, so a probe
+// storm costs a healthy backend (a billed Upstash PING) one command a second. Failures are not
+// kept, so readiness comes back with the first probe after the store does. A ping that takes longer
 // than `deadline` is answered store_errc::timeout, whatever the store's queue holds; at most one
 // ping is ever outstanding, so a hung store does not collect pings.
 #pragma once
