@@ -99,7 +99,13 @@ admin_api::admin_api(store::store& store, const live::hub& hub, const write_mete
 net::awaitable<http::reply> admin_api::metrics() {
     metrics::gauges gauges;
     gauges.watchers = hub_.watcher_count();
-    if (auto sessions = co_await store_.count()) gauges.sessions_stored = *sessions;
+    // Published by the store where it keeps one: a scrape must not queue behind writes.
+    if (const auto published = store_.published_count()) {
+        gauges.sessions_stored = *published;
+    } else {
+        auto sessions = co_await store_.count();
+        if (sessions) gauges.sessions_stored = *sessions;
+    }
     if (options_.open_connections) gauges.open_connections = options_.open_connections();
     co_return http::content_reply(metrics_.render(gauges),
                                   "text/plain; version=0.0.4; charset=utf-8");

@@ -112,7 +112,12 @@ http::reply web_reply(std::string_view name) {
 
 progress_api::progress_api(store::store& store, live::hub& hub, const clock& clock,
                            metrics::registry& metrics, const api_options& options)
-    : store_(store), hub_(hub), clock_(clock), metrics_(metrics), options_(options) {}
+    : store_(store),
+      hub_(hub),
+      clock_(clock),
+      metrics_(metrics),
+      options_(options),
+      readiness_(store) {}
 
 net::awaitable<http::reply> progress_api::handle(const http::route& r, const http::request& req,
                                                  const http::peer& from) {
@@ -352,7 +357,7 @@ net::awaitable<http::reply> progress_api::events(std::string session_id, const h
 }
 
 net::awaitable<http::reply> progress_api::readiness() {
-    const auto ready = co_await store_.ping();
+    const auto ready = co_await readiness_.check();
     if (ready) co_return http::json_reply(R"({"status":"ready"})");
     spdlog::warn("not ready: store answered '{}'", ready.error().message());
     co_return http::store_failure_reply("Store not ready", ready.error());

@@ -3,6 +3,7 @@
 // PATCH, the event stream, health checks, and the compiled-in web pages.
 #pragma once
 
+#include "api/readiness_probe.hpp"
 #include "api/write_keys.hpp"
 #include "http/request_handler.hpp"
 #include "live/hub.hpp"
@@ -71,6 +72,7 @@ private:
     const clock& clock_;
     metrics::registry& metrics_;
     api_options options_;
+    readiness_probe readiness_;
 };
 
 }  // namespace progressd::api

@@ -90,6 +90,10 @@ boost::asio::awaitable<result<bool>> instrumented_store::remove(std::string sess
     return timed(metrics_, "remove", inner_->remove(std::move(session_id)));
 }
 
+std::optional<std::uint64_t> instrumented_store::published_count() const {
+    return inner_->published_count();
+}
+
 boost::asio::awaitable<result<std::uint64_t>> instrumented_store::count() {
     return timed(metrics_, "count", inner_->count());
 }

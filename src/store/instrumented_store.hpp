@@ -46,6 +46,7 @@ public:
                                                       std::size_t limit) override;
     boost::asio::awaitable<result<bool>> remove(std::string session_id) override;
     boost::asio::awaitable<result<std::uint64_t>> count() override;
+    std::optional<std::uint64_t> published_count() const override;
     boost::asio::awaitable<result<std::string>> claim_write_key(std::string session_id,
                                                                 std::string key_digest,
                                                                 std::chrono::seconds ttl) override;

@@ -3,7 +3,8 @@
 // {"result": …} or {"error": "…"}.
 //
 // DESIGN. libcurl's easy interface blocks, so it never runs on an I/O thread. A fixed pool of
-// workers takes operations from one FIFO queue; each worker owns one CURL easy handle, whose
+// workers takes operations from one FIFO queue (store/work_queue.hpp, bounded, with the Redis
+// store's deadline of one command timeout); each worker owns one CURL easy handle, whose
 // kept-alive connection makes an operation cost one round trip. An operation completes on its
 // worker and its result is posted back to the caller's executor, which counts as outstanding
 // work until then (as in sqlite_store::submit). Atomicity is Redis's: a write is one Lua script
@@ -14,6 +15,8 @@
 #include "store/kv_rest_store.hpp"
 
 #include "store/redis_layout.hpp"
+#include "store/store_spec.hpp"
+#include "store/work_queue.hpp"
 #include "store/worker_completion.hpp"
 #include "util/net.hpp"
 
@@ -42,6 +45,8 @@ namespace {
 
 // Operations in flight at once, and so connections to the endpoint.
 constexpr std::size_t worker_count = 4;
+// Operations waiting for a worker beyond this are refused as unavailable (see redis_store.cpp).
+constexpr std::size_t max_queued = 16384;
 
 // Answers are a few kB; a URL that points at something else may stream without end.
 constexpr std::size_t max_answer_bytes = std::size_t{16} * 1024 * 1024;
@@ -269,7 +274,11 @@ public:
           list_fetch_sha_(redis_layout::script_sha1(redis_layout::list_fetch_script)),
           max_log_entries_(std::to_string(options.max_log_entries)),
           max_log_bytes_(std::to_string(options.max_log_bytes)),
-          reachable_(reachable) {
+          reachable_(reachable),
+          // The Redis store's bounded wait: a job not taken within a command timeout (Upstash
+          // hangs and every worker waits for it) is answered timeout, and the backlog is capped.
+          queue_({.max_queued = max_queued, .max_wait = options.command_timeout},
+                 [](job& j, store_errc e) { j(nullptr, e); }) {
         for (std::size_t i = 0; i < worker_count; ++i) {
             connections_.push_back(std::make_unique<rest_connection>(spec, options));
         }
@@ -341,25 +350,21 @@ public:
     }
 
     void close() override {
-        {
-            const std::lock_guard lock(queue_mutex_);
-            if (stopping_) return;
-            stopping_ = true;
-        }
-        queue_ready_.notify_all();
+        if (closed_.exchange(true)) return;
+        queue_.close();  // the workers finish what is queued, then end
         for (auto& w : workers_) w.join();
     }
 
 private:
-    // Runs on a worker with its connection, or with nullptr when the store is closed.
-    using job = std::function<void(rest_connection*)>;
+    // Runs on a worker with its connection, or with nullptr and the reason the queue answers
+    // it instead (closed, full, or waited too long).
+    using job = std::function<void(rest_connection*, store_errc)>;
 
     template <class T>
     using operation = std::function<result<T>(rest_connection&)>;
 
     template <class T>
     net::awaitable<result<T>> submit(operation<T> op);
-    void enqueue(job j);
     void run_worker(rest_connection& c);
 
     result<stored_progress> do_get(rest_connection& c, const std::string& id);
@@ -452,10 +457,8 @@ private:
 
     std::vector<std::unique_ptr<rest_connection>> connections_;
     std::vector<std::thread> workers_;
-    std::mutex queue_mutex_;
-    std::condition_variable queue_ready_;
-    std::deque<job> queue_;
-    bool stopping_ = false;
+    work_queue<job> queue_;
+    std::atomic<bool> closed_{false};
 };
 
 //------------------------------------------------------------------------------
@@ -464,47 +467,27 @@ private:
 template <class T>
 net::awaitable<result<T>> kv_rest_store::submit(operation<T> op) {
     return resume_when_done<T>([this, op = std::move(op)](completion<T> done) mutable {
-        enqueue([done = std::move(done), op = std::move(op)](rest_connection* c) {
-            result<T> r = store_errc::unavailable;
-            if (c != nullptr) {
-                try {
-                    r = op(*c);
-                } catch (const std::exception& e) {  // bad_alloc; must not cross threads
-                    spdlog::error("kv-rest operation failed: {}", e.what());
-                    r = store_errc::io_error;
+        queue_.push(
+            [done = std::move(done), op = std::move(op)](rest_connection* c, store_errc refusal) {
+                result<T> r = refusal;
+                if (c != nullptr) {
+                    try {
+                        r = op(*c);
+                    } catch (const std::exception& e) {  // bad_alloc; must not cross threads
+                        spdlog::error("kv-rest operation failed: {}", e.what());
+                        r = store_errc::io_error;
+                    }
                 }
-            }
-            done(std::move(r));
-        });
+                done(std::move(r));
+            });
     });
 }
 
-void kv_rest_store::enqueue(job j) {
-    {
-        const std::lock_guard lock(queue_mutex_);
-        if (!stopping_) {
-            queue_.push_back(std::move(j));
-            j = nullptr;
-        }
-    }
-    if (j) {
-        j(nullptr);  // closed: answer at once instead of leaving the caller hanging
-        return;
-    }
-    queue_ready_.notify_one();
-}
-
 void kv_rest_store::run_worker(rest_connection& c) {
-    for (;;) {
-        job next;
-        {
-            std::unique_lock lock(queue_mutex_);
-            queue_ready_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-            if (queue_.empty()) return;  // stopping, and everything queued is done
-            next = std::move(queue_.front());
-            queue_.pop_front();
-        }
-        next(&c);
+    std::vector<job> batch;
+    while (queue_.take(batch, 1) != work_queue<job>::taken::closed) {
+        for (auto& next : batch) next(&c, {});
+        batch.clear();
     }
 }
 
@@ -751,7 +734,7 @@ bool answers_redis_protocol(const std::string& url, const open_options& options)
 // does not speak HTTP, a rejected token, an answer that is not Upstash's. Returns false when the
 // endpoint cannot be reached, which is logged and left to ping() (it may come up later).
 bool probe(const store_spec& spec, const open_options& options) {
-    const std::string& url = spec.location;
+    const std::string url = redact_password(spec.location);  // what messages show
     rest_connection connection(spec, options);
     const http_reply reply = connection.post(R"(["PING"])", token_kind::write);
     const auto fail = [&](const std::string& why) { throw std::runtime_error(why); };
@@ -762,7 +745,7 @@ bool probe(const store_spec& spec, const open_options& options) {
         case CURLE_RECV_ERROR:
         case CURLE_WEIRD_SERVER_REPLY:
         case CURLE_UNSUPPORTED_PROTOCOL:  // an HTTP/0.9 answer, refused
-            if (answers_redis_protocol(url, options)) {
+            if (answers_redis_protocol(spec.location, options)) {
                 fail("KV_REST_API_URL=" + url +
                      " answers with the Redis protocol, not HTTP: use --store redis://host:port "
                      "instead");
@@ -798,7 +781,7 @@ bool probe(const store_spec& spec, const open_options& options) {
 std::unique_ptr<store> make_kv_rest_store(const store_spec& spec, const open_options& options,
                                           const clock&) {
     if (!spec.location.starts_with("http://") && !spec.location.starts_with("https://")) {
-        throw std::runtime_error("KV_REST_API_URL=" + spec.location +
+        throw std::runtime_error("KV_REST_API_URL=" + redact_password(spec.location) +
                                  " is not an http:// or https:// URL");
     }
     if (spec.token.empty()) throw std::runtime_error("the kv-rest store needs KV_REST_API_TOKEN");

@@ -1,7 +1,9 @@
 // `redis://[user:password@]host:port[/db]`: Redis in the original app's key layout
 // (store/redis_layout.hpp), spoken through Debian 12's blocking hiredis 0.14.
 //
-// DESIGN. A few worker threads, each owning one blocking connection, serve one FIFO queue. A
+// DESIGN. A few worker threads, each owning one blocking connection, serve one FIFO queue
+// (store/work_queue.hpp: bounded, and a request not taken within the command timeout is answered
+// `timeout`; every job is answered exactly once, on every path out of a pipeline too). A
 // worker takes everything queued (up to max_batch requests), sends it as one pipeline and reads
 // the replies in order: under load one wake-up and one round trip serve many requests. Each
 // result is posted back to its caller's executor, as sqlite_store does. Every operation is a
@@ -16,6 +18,7 @@
 
 #include "store/redis_connection.hpp"
 #include "store/redis_layout.hpp"
+#include "store/work_queue.hpp"
 #include "store/worker_completion.hpp"
 #include "util/net.hpp"
 
@@ -27,9 +30,9 @@
 #include <boost/url/parse.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <charconv>
-#include <condition_variable>
 #include <csignal>
 #include <deque>
 #include <functional>
@@ -53,6 +56,9 @@ constexpr std::size_t worker_count = 4;
 // Requests per pipeline: enough to amortize a round trip, few enough that the other workers
 // share a burst instead of waiting behind one long pipeline.
 constexpr std::size_t max_batch = 64;
+// Requests waiting for a worker beyond this are refused as unavailable: memory stays bounded
+// while Redis hangs, and a request would wait out its command timeout anyway.
+constexpr std::size_t max_queued = 16384;
 constexpr std::chrono::milliseconds first_backoff = 50ms;
 constexpr std::chrono::milliseconds max_backoff = 1000ms;
 
@@ -267,7 +273,6 @@ private:
         command cmd;
         std::string_view script;  ///< EVALSHA's script, for EVAL when Redis does not have it
         std::function<void(result<const redisReply*>)> complete;
-        steady::time_point queued_at;  ///< the deadline for sending is this + command timeout
 
         /// Completes the job with its reply or its error; later calls do nothing.
         void settle(result<const redisReply*> outcome) {
@@ -278,9 +283,7 @@ private:
     template <class T>
     net::awaitable<result<T>> submit(command cmd, std::string_view script,
                                      result<T> (*parse)(const redisReply&));
-    void enqueue(job j);
     void run_worker(std::promise<std::optional<failure>>* first_connect);
-    bool take_batch(std::vector<job>& batch);
     void serve(connection& conn, std::vector<job>& batch);
     std::vector<job*> pipeline(connection& conn, std::span<job* const> jobs);
     void finish(job& j, const redisReply& reply);
@@ -295,10 +298,8 @@ private:
     const std::string list_fetch_sha_;
     connect_gate gate_;
 
-    std::mutex queue_mutex_;
-    std::condition_variable queue_ready_;
-    std::deque<job> queue_;
-    bool stopping_ = false;
+    work_queue<job> queue_;
+    std::atomic<bool> closed_{false};
     std::vector<std::thread> workers_;
 };
 
@@ -310,7 +311,11 @@ redis_store::redis_store(endpoint e, const open_options& options)
       remove_sha_(redis_layout::script_sha1(redis_layout::remove_script)),
       claim_sha_(redis_layout::script_sha1(redis_layout::claim_write_key_script)),
       list_fetch_sha_(redis_layout::script_sha1(redis_layout::list_fetch_script)),
-      gate_(endpoint_.authority) {
+      gate_(endpoint_.authority),
+      // A job that has waited a command timeout already (Redis hangs, and every worker is
+      // waiting for it) times out unsent, so that a backlog cannot make waits grow without bound.
+      queue_({.max_queued = max_queued, .max_wait = options_.command_timeout},
+             [](job& j, store_errc e) { j.settle(e); }) {
     std::promise<std::optional<failure>> first_connect;
     auto outcome = first_connect.get_future();
     try {
@@ -331,12 +336,8 @@ redis_store::redis_store(endpoint e, const open_options& options)
 }
 
 void redis_store::close() {
-    {
-        const std::lock_guard lock(queue_mutex_);
-        if (stopping_) return;
-        stopping_ = true;
-    }
-    queue_ready_.notify_all();
+    if (closed_.exchange(true)) return;
+    queue_.close();
     for (auto& worker : workers_) worker.join();  // each drains the queue before it ends
 }
 
@@ -454,9 +455,9 @@ net::awaitable<result<void>> redis_store::ping() { return submit(command{"PING"}
 template <class T>
 net::awaitable<result<T>> redis_store::submit(command cmd, std::string_view script,
                                               result<T> (*parse)(const redisReply&)) {
-    return resume_when_done<T>(
-        [this, script, parse, cmd = std::move(cmd)](completion<T> done) mutable {
-            enqueue(job{std::move(cmd), script,
+    return resume_when_done<T>([this, script, parse,
+                                cmd = std::move(cmd)](completion<T> done) mutable {
+        queue_.push(job{std::move(cmd), script,
                         [done = std::move(done), parse](result<const redisReply*> reply) {
                             result<T> r = store_errc::io_error;  // when even parsing fails
                             try {
@@ -466,20 +467,8 @@ net::awaitable<result<T>> redis_store::submit(command cmd, std::string_view scri
                                 spdlog::error("redis reply lost: {}", e.what());
                             }
                             done(std::move(r));
-                        },
-                        steady::now()});
-        });
-}
-
-void redis_store::enqueue(job j) {
-    std::unique_lock lock(queue_mutex_);
-    if (stopping_) {
-        lock.unlock();
-        return j.settle(store_errc::unavailable);  // closing: answer at once, never hang
-    }
-    queue_.push_back(std::move(j));
-    lock.unlock();
-    queue_ready_.notify_one();
+                        }});
+    });
 }
 
 //------------------------------------------------------------------------------
@@ -497,45 +486,26 @@ void redis_store::run_worker(std::promise<std::optional<failure>>* first_connect
         }
     }
     std::vector<job> batch;
-    while (take_batch(batch)) {
+    while (queue_.take(batch, max_batch) != work_queue<job>::taken::closed) {
         try {
             serve(conn, batch);
         } catch (const std::exception& e) {
             spdlog::error("redis request failed: {}", e.what());
             conn.reset();
-            for (auto& j : batch) j.settle(store_errc::io_error);
         }
+        // Whatever path serve() took, no job leaves unanswered (settle() answers only once):
+        // an unanswered completion would destroy its caller's coroutine without resuming it.
+        for (auto& j : batch) j.settle(store_errc::io_error);
         batch.clear();
     }
 }
 
-// Waits for work and moves the oldest requests into `batch`. False when closing and drained.
-bool redis_store::take_batch(std::vector<job>& batch) {
-    std::unique_lock lock(queue_mutex_);
-    queue_ready_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-    if (queue_.empty()) return false;
-    const auto n = static_cast<std::ptrdiff_t>(std::min(queue_.size(), max_batch));
-    std::move(queue_.begin(), queue_.begin() + n, std::back_inserter(batch));
-    queue_.erase(queue_.begin(), queue_.begin() + n);
-    return true;
-}
-
 // Completes every job of `batch`: sent as one pipeline on `conn` (connected first when needed),
 // then the EVALSHAs Redis answered NOSCRIPT (it restarted, or its script cache was flushed)
-// again as EVAL, which also caches the script for the next EVALSHA. A job that has waited longer
-// than the command timeout already (Redis hangs, and every worker is waiting for it) times out
-// unsent, so that a backlog cannot make waits grow without bound.
+// again as EVAL, which also caches the script for the next EVALSHA.
 void redis_store::serve(connection& conn, std::vector<job>& batch) {
-    const auto now = steady::now();
     std::vector<job*> jobs;
-    for (auto& j : batch) {
-        if (now - j.queued_at < options_.command_timeout) {
-            jobs.push_back(&j);
-        } else {
-            j.settle(store_errc::timeout);
-        }
-    }
-    if (jobs.empty()) return;
+    for (auto& j : batch) jobs.push_back(&j);
     if (auto problem = try_ready(conn)) {
         for (auto* j : jobs) j->settle(problem->code);
         return;
@@ -552,7 +522,8 @@ void redis_store::serve(connection& conn, std::vector<job>& batch) {
 
 // Sends the commands of `jobs` in one write and completes each job from its reply in order,
 // except those answered NOSCRIPT, which it returns. A failure (timeout, lost connection)
-// completes the jobs left with it and drops the connection.
+// completes the jobs left with it, and those answered NOSCRIPT before it, and drops the
+// connection.
 std::vector<redis_store::job*> redis_store::pipeline(connection& conn, std::span<job* const> jobs) {
     for (const job* j : jobs) append(conn, j->cmd);
     std::vector<job*> noscript;
@@ -562,6 +533,7 @@ std::vector<redis_store::job*> redis_store::pipeline(connection& conn, std::span
             spdlog::warn("redis at {}: {}; reconnecting", endpoint_.authority,
                          reply.error().message);
             conn.reset();
+            for (job* j : noscript) j->settle(reply.error().code);
             for (; i < jobs.size(); ++i) jobs[i]->settle(reply.error().code);
             return {};
         }

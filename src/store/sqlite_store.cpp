@@ -254,7 +254,13 @@ private:
 // Lifetime
 
 sqlite_store::sqlite_store(sqlite_options options, const clock& clock)
-    : options_(std::move(options)), clock_(clock), cache_(options_.cached_sessions) {
+    : options_(std::move(options)),
+      clock_(clock),
+      queue_(work_queue_limits{},
+             [](write_job& job, store_errc e) {
+                 if (job.complete) job.complete(e);
+             }),
+      cache_(options_.cached_sessions) {
     // SQLite's memory statistics take a global mutex on every allocation, which every reader
     // thread would contend on; nothing here reads them. Must precede sqlite3_initialize, so it
     // only takes effect when this is the first store of the process (it is, in progressd).
@@ -289,16 +295,13 @@ void sqlite_store::start_counters() {
     };
     committed_.progress_rows = count(w.count_progress_rows);
     committed_.sessions = committed_.progress_rows + count(w.count_log_only_sessions);
+    published_progress_rows_ = committed_.progress_rows;
     pending_ = committed_;
 }
 
 void sqlite_store::close() {
-    {
-        const std::lock_guard lock(queue_mutex_);
-        if (stopping_) return;
-        stopping_ = true;
-    }
-    queue_ready_.notify_one();
+    if (closed_.exchange(true)) return;
+    queue_.close();  // the writer commits what is queued, then ends
     if (writer_thread_.joinable()) writer_thread_.join();
     const std::lock_guard lock(readers_mutex_);
     idle_readers_.clear();
@@ -311,7 +314,7 @@ void sqlite_store::close() {
 net::awaitable<result<stored_progress>> sqlite_store::get(std::string session_id) {
     const auto now = unix_ms(clock_.now());
     if (auto cached = cache_.get(session_id, now)) co_return std::move(*cached);
-    const auto epoch = cache_.epoch();  // before the read transaction begins
+    const auto ticket = cache_.take_ticket(session_id);  // before the read transaction begins
     try {
         reader_lease r(*this);
         statement_scope scope(r->get_progress);
@@ -319,7 +322,7 @@ net::awaitable<result<stored_progress>> sqlite_store::get(std::string session_id
         if (!r->get_progress.step()) co_return store_errc::not_found;
         stored_progress found{std::string(r->get_progress.column_text(0)),
                               static_cast<std::uint64_t>(r->get_progress.column_int(1))};
-        cache_.fill(session_id, found, r->get_progress.column_int(2), now, epoch);
+        cache_.fill(session_id, found, r->get_progress.column_int(2), now, ticket);
         co_return found;
     } catch (const sqlite_error& e) {
         spdlog::error("sqlite read failed: {}", e.what());
@@ -414,6 +417,11 @@ net::awaitable<result<std::uint64_t>> sqlite_store::count() {
     return submit<std::uint64_t>(count_op{});
 }
 
+std::optional<std::uint64_t> sqlite_store::published_count() const {
+    return static_cast<std::uint64_t>(
+        std::max<std::int64_t>(0, published_progress_rows_.load(std::memory_order_relaxed)));
+}
+
 net::awaitable<result<std::string>> sqlite_store::claim_write_key(std::string session_id,
                                                                   std::string key_digest,
                                                                   std::chrono::seconds ttl) {
@@ -444,18 +452,7 @@ net::awaitable<result<T>> sqlite_store::submit(write_op op) {
     });
 }
 
-void sqlite_store::enqueue(write_job job) {
-    std::unique_lock lock(queue_mutex_);
-    if (stopping_) {
-        lock.unlock();
-        // The store is closing: answer at once instead of leaving the caller hanging.
-        if (job.complete) job.complete(store_errc::unavailable);
-        return;
-    }
-    queue_.push_back(std::move(job));
-    lock.unlock();
-    queue_ready_.notify_one();
-}
+void sqlite_store::enqueue(write_job job) { queue_.push(std::move(job)); }
 
 //------------------------------------------------------------------------------
 // The writer thread
@@ -465,13 +462,10 @@ void sqlite_store::run_writer() {
     wall_time next_purge = clock_.now() + options_.purge_interval;
     bool backlog = false;  // the last purge step was full: take the next one after the next batch
     for (;;) {
-        {
-            std::unique_lock lock(queue_mutex_);
-            queue_ready_.wait_for(lock, backlog ? std::chrono::seconds(0) : options_.purge_interval,
-                                  [this] { return stopping_ || !queue_.empty(); });
-            if (queue_.empty() && stopping_) return;
-            batch.swap(queue_);
-        }
+        // Everything queued: one transaction for the whole backlog (group commit).
+        const auto idle = backlog ? std::chrono::steady_clock::duration::zero()
+                                  : std::chrono::steady_clock::duration(options_.purge_interval);
+        if (queue_.take(batch, SIZE_MAX, idle) == work_queue<write_job>::taken::closed) return;
         if (!batch.empty()) commit_batch(batch);
         batch.clear();
 
@@ -500,6 +494,44 @@ void sqlite_store::commit_batch(std::vector<write_job>& batch) {
     }
 }
 
+namespace {
+
+// The session whose cached progress an operation may change, or nullptr.
+const std::string* cached_session_of(const sqlite_store::write_op& op) {
+    if (const auto* put = std::get_if<sqlite_store::put_op>(&op)) return &put->session_id;
+    if (const auto* conditional = std::get_if<sqlite_store::put_if_op>(&op)) {
+        return &conditional->put.session_id;
+    }
+    if (const auto* remove = std::get_if<sqlite_store::remove_op>(&op)) {
+        return &remove->session_id;
+    }
+    return nullptr;
+}
+
+// Brackets a COMMIT for the cache (progress_cache::begin_write/end_write), on every path out.
+class cache_write_scope {
+public:
+    cache_write_scope(progress_cache& cache, std::span<sqlite_store::write_job> jobs)
+        : cache_(cache), jobs_(jobs) {
+        for (const auto& job : jobs_) {
+            if (const auto* id = cached_session_of(job.op)) cache_.begin_write(*id);
+        }
+    }
+    ~cache_write_scope() {
+        for (const auto& job : jobs_) {
+            if (const auto* id = cached_session_of(job.op)) cache_.end_write(*id);
+        }
+    }
+    cache_write_scope(const cache_write_scope&) = delete;
+    cache_write_scope& operator=(const cache_write_scope&) = delete;
+
+private:
+    progress_cache& cache_;
+    std::span<sqlite_store::write_job> jobs_;
+};
+
+}  // namespace
+
 // Runs `jobs` in one transaction. On failure every result becomes the error and it returns false.
 bool sqlite_store::try_transaction(std::span<write_job> jobs,
                                    std::span<result<write_value>> results) {
@@ -512,11 +544,13 @@ bool sqlite_store::try_transaction(std::span<write_job> jobs,
             w.begin.step();
         }
         for (std::size_t i = 0; i < jobs.size(); ++i) results[i] = apply(jobs[i].op, now);
+        const cache_write_scope cache_writes(cache_, jobs);  // a fill racing COMMIT is refused
         {
             statement_scope scope(w.commit);
             w.commit.step();
         }
         committed_ = pending_;
+        published_progress_rows_.store(committed_.progress_rows, std::memory_order_relaxed);
         // Committed: readers may now see it, and must before the writes are answered.
         for (std::size_t i = 0; i < jobs.size(); ++i) update_cache(jobs[i].op, results[i], now);
         return true;

@@ -19,9 +19,10 @@
 
 #include "store/progress_cache.hpp"
 #include "store/store.hpp"
+#include "store/work_queue.hpp"
 #include "util/clock.hpp"
 
-#include <condition_variable>
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -72,6 +73,7 @@ public:
                                                       std::size_t limit) override;
     boost::asio::awaitable<result<bool>> remove(std::string session_id) override;
     boost::asio::awaitable<result<std::uint64_t>> count() override;
+    std::optional<std::uint64_t> published_count() const override;
     boost::asio::awaitable<result<std::string>> claim_write_key(std::string session_id,
                                                                 std::string key_digest,
                                                                 std::chrono::seconds ttl) override;
@@ -158,11 +160,11 @@ private:
     std::unique_ptr<writer_state> writer_;
     counters committed_;  ///< writer thread only, like pending_
     counters pending_;    ///< committed_ plus the changes of the open transaction
+    /// committed_.progress_rows, for readers on other threads (published_count()).
+    std::atomic<std::int64_t> published_progress_rows_{0};
 
-    std::mutex queue_mutex_;
-    std::condition_variable queue_ready_;
-    std::vector<write_job> queue_;
-    bool stopping_ = false;
+    work_queue<write_job> queue_;
+    std::atomic<bool> closed_{false};
     std::thread writer_thread_;
 
     progress_cache cache_;

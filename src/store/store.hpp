@@ -104,6 +104,11 @@ public:
     /// take a scan of the whole database (Redis, REST).
     virtual boost::asio::awaitable<result<std::uint64_t>> count() = 0;
 
+    /// A recent session count that costs no trip to the backend (for /metrics, which must stay
+    /// off the store's hot path); nullopt when the backend keeps none. SQLite: the progress rows
+    /// of the last commit, including expired ones its purge has not removed yet.
+    virtual std::optional<std::uint64_t> published_count() const { return std::nullopt; }
+
     /// Per-session write keys (--session-keys). Records `key_digest` as the key of `session_id`
     /// unless it already has one, and returns the digest the session has now: `key_digest` when
     /// this call claimed the session, the earlier one otherwise. Atomic: of concurrent first

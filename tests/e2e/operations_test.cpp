@@ -9,6 +9,8 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/json/parse.hpp>
 
+#include <chrono>
+
 namespace progressd::testing {
 namespace {
 
@@ -117,6 +119,29 @@ TEST_F(operations_test, metrics_parse_and_their_counters_move_with_requests) {
     EXPECT_EQ(
         after.value(R"(progressd_http_requests_total{method="GET",route="metrics",status="200"})"),
         1);
+}
+
+// Issue 11 item 2: /readyz and /metrics are open by default, so neither may cost the store a
+// trip per request: probes within a second share one ping, and a scrape reads SQLite's published
+// session counter instead of queueing count() behind the writer.
+TEST_F(operations_test, readyz_storms_share_one_ping_a_second_and_scrapes_skip_the_writer) {
+    start({});
+    ASSERT_EQ(request(verb::post, "/api/progress/m", progress_body("m", 1)).status, 200u);
+    const std::string ping =
+        R"(progressd_store_operation_duration_seconds_count{backend="sqlite",operation="ping"})";
+    const std::string count =
+        R"(progressd_store_operation_duration_seconds_count{backend="sqlite",operation="count"})";
+    const auto pings_before = scrape().find(ping).value_or(0);
+    const auto started = std::chrono::steady_clock::now();
+    for (int i = 0; i < 30; ++i) ASSERT_EQ(request(verb::get, "/readyz").status, 200u);
+    const auto seconds =
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started)
+            .count();
+    const auto after = scrape();
+    EXPECT_GE(after.find(ping).value_or(0) - pings_before, 1);
+    EXPECT_LE(after.find(ping).value_or(0) - pings_before, 1 + static_cast<double>(seconds));
+    EXPECT_EQ(after.find(count).value_or(0), 0);  // two scrapes, no trip through the writer
+    EXPECT_EQ(after.value("progressd_sessions_stored"), 1);
 }
 
 TEST_F(operations_test, metrics_need_the_admin_token_when_there_is_one) {

@@ -15,6 +15,7 @@
 #include <boost/json/parse.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <mutex>
 #include <numeric>
 #include <set>
@@ -290,6 +291,38 @@ TEST_F(kv_rest_store_test, an_endpoint_that_stops_answering_times_out) {
     EXPECT_LT(std::chrono::steady_clock::now() - started, 2s);
     endpoint_.resume();
     EXPECT_TRUE(run(s->ping()).has_value());
+}
+
+// Issue 11 item 2: the Redis store's bounded wait. Before, the queue had neither bound nor
+// deadline: 1000 requests behind a hung endpoint took 1000 / 4 workers x 300 ms = 75 s.
+TEST_F(kv_rest_store_test, a_backlog_behind_a_hung_endpoint_times_out_without_waiting_its_turn) {
+    open_options options;
+    options.command_timeout = 300ms;
+    auto s = open(spec(), options);
+    ASSERT_TRUE(run(s->ping()).has_value());
+    endpoint_.pause();
+    std::atomic<int> answered{0};
+    std::atomic<int> timeouts{0};
+    for (int i = 0; i < 1000; ++i) {
+        net::co_spawn(
+            ioc_,
+            [&]() -> net::awaitable<void> {
+                const auto r = co_await s->put("s", "{}", 60s);
+                ++answered;
+                if (!r && r.error() == store_errc::timeout) ++timeouts;
+            },
+            net::detached);
+    }
+    const auto asked = std::chrono::steady_clock::now();
+    ioc_.restart();
+    ioc_.run_for(5s);
+    const auto waited = std::chrono::steady_clock::now() - asked;
+    endpoint_.resume();
+    EXPECT_EQ(answered.load(), 1000);
+    EXPECT_EQ(timeouts.load(), 1000);
+    // The requests sent time out after one command timeout; those queued behind them when their
+    // wait reaches it, or when a worker comes back, which is the same moment.
+    EXPECT_LT(waited, 1500ms);
 }
 
 TEST_F(kv_rest_store_test, a_closed_store_answers_unavailable) {

@@ -14,6 +14,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -120,6 +121,96 @@ private:
     int listener_ = -1;
     std::vector<int> fillers_;
     unsigned short port_ = 0;
+};
+
+// A TCP proxy in front of a real redis-server that can hold back Redis's replies, and that,
+// once armed, cuts a connection right after passing on a NOSCRIPT reply: a Redis that forgot
+// its scripts and then dropped the connection in the middle of a pipeline.
+class cutting_proxy {
+public:
+    explicit cutting_proxy(unsigned short upstream) : upstream_(upstream) {
+        listener_ = socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in address{};
+        address.sin_family = AF_INET;
+        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        socklen_t length = sizeof address;
+        if (bind(listener_, reinterpret_cast<sockaddr*>(&address), length) != 0 ||
+            listen(listener_, 16) != 0 ||
+            getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+            throw std::runtime_error("cannot listen on 127.0.0.1");
+        }
+        port_ = ntohs(address.sin_port);
+        acceptor_ = std::thread([this] { accept_loop(); });
+    }
+    ~cutting_proxy() {
+        stopping_ = true;
+        ::shutdown(listener_, SHUT_RDWR);
+        acceptor_.join();
+        for (auto& t : pipes_) t.join();
+        ::close(listener_);
+    }
+    cutting_proxy(const cutting_proxy&) = delete;
+    cutting_proxy& operator=(const cutting_proxy&) = delete;
+
+    std::string url() const { return "redis://127.0.0.1:" + std::to_string(port_); }
+    void hold_replies(bool hold) { holding_ = hold; }
+    void arm() { armed_ = true; }
+    int cuts() const { return cuts_; }
+
+private:
+    void accept_loop() {
+        for (;;) {
+            const int client = accept(listener_, nullptr, nullptr);
+            if (client < 0 || stopping_) {
+                if (client >= 0) ::close(client);
+                return;
+            }
+            const int server = socket(AF_INET, SOCK_STREAM, 0);
+            sockaddr_in address{};
+            address.sin_family = AF_INET;
+            address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+            address.sin_port = htons(upstream_);
+            (void)connect(server, reinterpret_cast<sockaddr*>(&address), sizeof address);
+            pipes_.emplace_back([this, client, server] { relay(client, server); });
+        }
+    }
+    // Copies both ways until either side closes, the proxy stops, or it cuts after NOSCRIPT.
+    void relay(int client, int server) {
+        char buffer[65536];
+        while (!stopping_) {
+            pollfd fds[2] = {{client, POLLIN, 0}, {server, holding_ ? short{0} : short{POLLIN}, 0}};
+            if (poll(fds, 2, 10) <= 0) continue;
+            if (fds[0].revents != 0) {
+                const auto n = read(client, buffer, sizeof buffer);
+                if (n <= 0 || write(server, buffer, static_cast<std::size_t>(n)) != n) break;
+            }
+            if (fds[1].revents != 0) {
+                const auto n = read(server, buffer, sizeof buffer);
+                if (n <= 0) break;
+                std::string_view data(buffer, static_cast<std::size_t>(n));
+                const auto noscript = data.find("-NOSCRIPT");
+                if (armed_ && noscript != std::string_view::npos) {
+                    const auto end = data.find("\r\n", noscript) + 2;
+                    (void)write(client, buffer, end);
+                    ++cuts_;
+                    break;
+                }
+                if (write(client, buffer, static_cast<std::size_t>(n)) != n) break;
+            }
+        }
+        ::close(client);
+        ::close(server);
+    }
+
+    unsigned short upstream_;
+    int listener_ = -1;
+    unsigned short port_ = 0;
+    std::atomic<bool> stopping_{false};
+    std::atomic<bool> holding_{false};
+    std::atomic<bool> armed_{false};
+    std::atomic<int> cuts_{0};
+    std::thread acceptor_;
+    std::vector<std::thread> pipes_;
 };
 
 // The pid of the redis-server behind `redis`, from INFO.
@@ -571,6 +662,50 @@ TEST_F(redis_store_test, error_replies_become_store_errors_and_a_warning) {
     EXPECT_TRUE(run(s->get("full")));  // reads still work
     redis.cli({"CONFIG", "SET", "maxmemory", "0"});
     EXPECT_TRUE(run(s->put("full", "{}", 60s)));
+}
+
+// Issue 11 item 2: a job answered NOSCRIPT, then a lost connection before the pipeline's later
+// replies. Before, the NOSCRIPT job was destroyed unanswered and its caller's coroutine with it.
+TEST_F(redis_store_test,
+       a_connection_lost_after_a_noscript_reply_answers_every_job_of_the_pipeline) {
+    redis_server redis;
+    cutting_proxy proxy(redis.port());
+    open_options options = quick_options();
+    options.command_timeout = 3s;
+    auto s = open(proxy.url(), options);
+    ASSERT_TRUE(run(s->ping()));
+    redis.cli({"SCRIPT", "FLUSH"});
+
+    std::atomic<int> answered{0};
+    std::atomic<int> failed{0};
+    const auto ask = [&](auto operation) {
+        net::co_spawn(
+            ioc_,
+            [&, operation]() -> net::awaitable<void> {
+                const auto r = co_await operation();
+                ++answered;
+                if (!r) ++failed;
+            },
+            net::detached);
+        ioc_.poll();  // queued now
+    };
+    // Busy every worker with a ping whose answer the proxy holds back, so that the next two jobs
+    // wait in the queue and go out in one pipeline. An idle worker takes each ping at once, so
+    // twice as many pings as workers leave none idle even if one took two at a time.
+    proxy.hold_replies(true);
+    for (int i = 0; i < 8; ++i) {
+        ask([&] { return s->ping(); });
+        std::this_thread::sleep_for(150ms);  // an idle worker takes it, sends it and waits
+    }
+    ask([&] { return s->put("s", "{}", 60s); });  // EVALSHA: NOSCRIPT, the proxy then cuts
+    ask([&] { return s->get("s"); });             // its reply never comes
+    proxy.arm();
+    proxy.hold_replies(false);
+    ioc_.restart();
+    ioc_.run_for(10s);
+    EXPECT_EQ(proxy.cuts(), 1);
+    EXPECT_EQ(answered.load(), 10);
+    EXPECT_EQ(failed.load(), 2);
 }
 
 TEST_F(redis_store_test, close_finishes_queued_requests_and_answers_later_ones_unavailable) {

@@ -12,6 +12,8 @@
 
 #include <sys/stat.h>
 
+#include <array>
+#include <atomic>
 #include <chrono>
 #include <iostream>
 #include <thread>
@@ -262,6 +264,55 @@ TEST(sqlite_store_test, writes_after_close_are_refused_not_lost_silently) {
     const auto r = run_sync(ioc, store.put("s", "{}", 60s));
     ASSERT_FALSE(r.has_value());
     EXPECT_EQ(r.error(), store_errc::unavailable);
+}
+
+// Issue 11 item 5: two reader threads and two writer threads over more sessions than the cache
+// holds, so that entries are evicted all the time. A GET must never return less than a version
+// already acknowledged to a writer or already returned by any GET.
+TEST(sqlite_store_test, no_get_ever_goes_backwards_while_the_cache_evicts) {
+    testing::temp_dir dir;
+    manual_clock clock;
+    constexpr int sessions = 32;
+    sqlite_options options{dir.path() + "/p.db"};
+    options.cached_sessions = 8;
+    sqlite_store store(options, clock);
+    std::array<std::atomic<std::uint64_t>, sessions> floor{};
+    const auto raise = [&](int s, std::uint64_t v) {
+        auto seen = floor[s].load();
+        while (seen < v && !floor[s].compare_exchange_weak(seen, v)) {
+        }
+    };
+    std::atomic<bool> done{false};
+    std::atomic<int> backwards{0};
+    std::atomic<long> reads{0};
+    const auto writer = [&](int first) {
+        boost::asio::io_context ioc;
+        for (int i = 0; i < 3000; ++i) {
+            const int s = (first + i * 7) % sessions;
+            const auto v = run_sync(ioc, store.put("s" + std::to_string(s), "{}", 3600s));
+            if (v) raise(s, *v);
+        }
+    };
+    const auto reader = [&](int seed) {
+        boost::asio::io_context ioc;
+        for (int i = seed; !done; ++i) {
+            const int s = (i * 13) % sessions;
+            const auto before = floor[s].load();
+            const auto r = run_sync(ioc, store.get("s" + std::to_string(s)));
+            ++reads;
+            if (!r) continue;  // not written yet
+            if (r->version < before) ++backwards;
+            raise(s, r->version);
+        }
+    };
+    std::thread r1(reader, 0), r2(reader, 5);
+    std::thread w1(writer, 0), w2(writer, 3);
+    w1.join();
+    w2.join();
+    done = true;
+    r1.join();
+    r2.join();
+    EXPECT_EQ(backwards.load(), 0) << "of " << reads.load() << " reads";
 }
 
 }  // namespace
