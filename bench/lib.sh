@@ -105,7 +105,8 @@ start_progressd() {
     log "starting progressd on 127.0.0.1:$port (CPU $SERVER_CPU)"
     # The load comes from one address: the per-client rate limits would measure themselves.
     (cd "$root" && exec taskset -c "$SERVER_CPU" "$bin" --host 127.0.0.1 --port "$port" \
-        --write-rate 0 --read-rate 0 "$@" "${extra_args[@]}") >"$tmp/progressd.log" 2>&1 &
+        --write-rate 0 --read-rate 0 --session-write-rate 0 --new-session-rate 0 \
+        "$@" "${extra_args[@]}") >"$tmp/progressd.log" 2>&1 &
     progressd_pid=$!
     base=http://127.0.0.1:$port
     wait_http "$base/healthz" "$progressd_pid" progressd

@@ -315,7 +315,7 @@ redis_store::redis_store(endpoint e, const open_options& options)
       // A job that has waited a command timeout already (Redis hangs, and every worker is
       // waiting for it) times out unsent, so that a backlog cannot make waits grow without bound.
       queue_({.max_queued = max_queued, .max_wait = options_.command_timeout},
-             [](job& j, store_errc e) { j.settle(e); }) {
+             [](job& j, store_errc why) { j.settle(why); }) {
     std::promise<std::optional<failure>> first_connect;
     auto outcome = first_connect.get_future();
     try {

@@ -87,7 +87,7 @@ TEST_F(lifecycle_test, configuration_errors_exit_non_zero_with_one_line) {
         {{"--port", "99999"}, "invalid port '99999'"},
         {{"--store", "mongodb://x"}, "unknown store 'mongodb://x'"},
         {{"--store", "sqlite:/proc/no/such/dir/p.db"},
-         "cannot create data directory /proc/no/such/dir"},
+         "the directory /proc/no/such/dir does not exist"},
     };
     for (const auto& [args, expected] : cases) {
         const auto result = run_binary(args);

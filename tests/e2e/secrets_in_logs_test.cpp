@@ -34,7 +34,7 @@ void read_with_query_tokens(server_process& server) {
     const cli::header_list auth = {{"Authorization", "Bearer " + write_token}};
     ASSERT_EQ(client.request(verb::post, "/api/progress/s", progress_body("s", 1), auth).status,
               200u);
-    for (const std::string query :
+    for (const std::string& query :
          {"?token=" + read_token, "?a=1&token=" + read_token + "&token=" + read_token,
           "?%74oken=" + read_token, "?TOKEN=" + read_token}) {
         const auto r = client.request(verb::get, "/api/progress/s" + query);

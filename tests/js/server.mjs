@@ -45,7 +45,7 @@ export async function startServer({ store = 'memory:', ttl, extraArgs = [] } = {
   }
   // The tests make many requests from one address: no per-client rate limits.
   const args = ['--host', '127.0.0.1', '--port', '0', '--store', store,
-    '--write-rate', '0', '--read-rate', '0'];
+    '--write-rate', '0', '--read-rate', '0', '--session-write-rate', '0', '--new-session-rate', '0'];
   if (ttl !== undefined) args.push('--ttl', String(ttl));
   args.push(...extraArgs);
 

@@ -224,7 +224,8 @@ TEST(validation_test, up_to_the_cap_nothing_is_omitted) {
     std::string body = R"({"errors":[0)";
     for (int i = 1; i < 91; ++i) body += ",0";
     body += "]}";
-    const auto& issues = std::get<issue_list>(validate_progress(boost::json::parse(body)));
+    const auto outcome = validate_progress(boost::json::parse(body));
+    const auto& issues = std::get<issue_list>(outcome);
     EXPECT_EQ(issues.size(), 91u + 8u);  // 8 missing fields
     EXPECT_EQ(issues.omitted, 0u);
 }
