@@ -235,7 +235,9 @@ net::awaitable<void> pause_before_retry(int attempt) {
 // the newer state, so concurrent PATCHes of one session all take effect. The write key is
 // claimed only once the first merged document passed every check (as POST claims after its
 // checks): a refused PATCH neither locks the session with a key nobody holds nor leaves a key
-// row behind. Once claimed, every answer hands a fresh key over.
+// row behind. Once claimed, every answer hands a fresh key over. By value, as every coroutine's
+// parameters.
+// cppcheck-suppress passedByValue
 net::awaitable<http::reply> progress_api::patch_progress(std::string session_id,
                                                          const http::request& req) {
     auto parsed = parse_body(req);

@@ -53,11 +53,12 @@ struct readiness_probe::state : std::enable_shared_from_this<state> {
         timer->async_wait([self = shared_from_this(), this_round](boost::system::error_code ec) {
             if (!ec) self->time_out(this_round);
         });
-        net::co_spawn(executor, backend.ping(),
-                      [self = shared_from_this(), timer](std::exception_ptr e, result<void> r) {
-                          timer->cancel();
-                          self->answer(e ? result<void>(store_errc::io_error) : r);
-                      });
+        net::co_spawn(
+            executor, backend.ping(),
+            [self = shared_from_this(), timer](const std::exception_ptr& e, result<void> r) {
+                timer->cancel();
+                self->answer(e ? result<void>(store_errc::io_error) : r);
+            });
     }
 
     // The deadline of ping `r` passed; nothing to do when that ping has been answered already.

@@ -21,6 +21,7 @@
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <system_error>
 
 namespace progressd::cli {
 namespace {
@@ -133,7 +134,9 @@ std::string read_key_file(const std::string& path) {
 void write_key_file(const std::string& path, const std::string& key) {
     const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0) {
-        throw std::runtime_error("cannot create key file " + path + ": " + std::strerror(errno));
+        // std::system_category's message is strerror's text without strerror's shared buffer.
+        throw std::runtime_error("cannot create key file " + path + ": " +
+                                 std::system_category().message(errno));
     }
     const std::string text = key + "\n";
     const bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());

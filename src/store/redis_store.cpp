@@ -505,6 +505,7 @@ void redis_store::run_worker(std::promise<std::optional<failure>>* first_connect
 // again as EVAL, which also caches the script for the next EVALSHA.
 void redis_store::serve(connection& conn, std::vector<job>& batch) {
     std::vector<job*> jobs;
+    jobs.reserve(batch.size());
     for (auto& j : batch) jobs.push_back(&j);
     if (auto problem = try_ready(conn)) {
         for (auto* j : jobs) j->settle(problem->code);

@@ -58,9 +58,7 @@ public:
         {
             const std::lock_guard lock(mutex_);
             sweep_locked(clock_type::now(), expired);
-            if (closed_) {
-                refusal = store_errc::unavailable;
-            } else if (queue_.size() >= limits_.max_queued) {
+            if (closed_ || queue_.size() >= limits_.max_queued) {
                 refusal = store_errc::unavailable;
             } else {
                 queue_.push_back({std::move(j), clock_type::now()});
