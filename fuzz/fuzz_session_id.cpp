@@ -4,8 +4,8 @@
 //
 // Invariants:
 // - session_id_problem accepts exactly what a plain reference accepts: valid UTF-8 of 1 to 200
-//   code points with no C0 or C1 control, DEL or '/' (and is_valid_utf8 agrees with a plain
-//   UTF-8 decoder);
+//   code points with no C0 or C1 control, DEL or '/', not ending in a reserved key suffix (and
+//   is_valid_utf8 agrees with a plain UTF-8 decoder);
 // - encode_path_segment gives only path characters and percent escapes, and every route with
 //   that segment hands back the same id when it is valid, or a 400 when it is not;
 // - the raw input as a path segment: the router never hands out an id the rule refuses, and a
@@ -36,6 +36,12 @@ std::optional<std::string> reference_problem(std::string_view id) {
     for (const char32_t c : *code_points) {
         if (c < 0x20 || (c >= 0x7F && c <= 0x9F)) return "control character";
         if (c == '/') return "slash";
+    }
+    // Spelled out here rather than taken from model/session_id, so that the rule is checked
+    // against the key layout of docs/storage.md, not against itself.
+    for (const std::string_view suffix :
+         {":log", ":log:meta", ":version", ":key", ":timeline", ":tombstone"}) {
+        if (id.ends_with(suffix)) return "reserved suffix";
     }
     return std::nullopt;
 }
